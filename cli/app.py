@@ -1,0 +1,32 @@
+"""The `kgedit` command. Each command group lives in its own module; heavy libraries (torch,
+transformers, peft, pgmpy) are imported only inside the commands that need them."""
+
+from __future__ import annotations
+
+import typer
+
+from kgedit import __version__
+
+from .common import new_app
+from .sql import sql_command
+
+app = new_app("kgedit: a formal world from Wikidata, exact Bayesian belief revision, and model-editing evaluation.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kgedit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """kgedit: a formal world from Wikidata, exact Bayesian belief revision, and model-editing evaluation."""
+
+
+app.command("sql")(sql_command)
+
+
+def run() -> None:
+    app()

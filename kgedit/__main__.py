@@ -1,0 +1,3 @@
+from kgedit._entry import main
+
+main()

@@ -1,0 +1,60 @@
+"""Shared fixtures. Hugging Face stays offline in every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_WIKIDATA = REPO.parent / "shared" / "data" / "wikidata"
+
+
+def write_world(con, pairs: Sequence[tuple[str, str]], facts: Sequence[tuple[str, str, str]]) -> None:
+    """Write a hand-made world straight into the world schema (for stages downstream of the world).
+
+    pairs: (upstream label, downstream label); facts: (subject name, relation label, object name).
+    Entity ids are 'E:' + name, relation ids 'R' + index; everything else follows sql/world.sql.
+    """
+    from kgedit import db
+    from kgedit.world.naming import relation_name
+
+    db.execute_script(con, "world")
+    labels = [label for pair in pairs for label in pair]
+    rid = {label: f"R{i}" for i, label in enumerate(labels)}
+    for p, (up, down) in enumerate(pairs):
+        con.execute("INSERT INTO relation_pairs VALUES (?, ?, ?, 1.0, 'config')", [p, rid[up], rid[down]])
+        for label, role, partner in ((up, "upstream", down), (down, "downstream", up)):
+            con.execute("INSERT INTO relations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [rid[label], label, relation_name(label), role, rid[partner], p, labels.index(label)])
+    names = sorted({f[0] for f in facts} | {f[2] for f in facts})
+    con.executemany("INSERT INTO entities VALUES (?, ?)", [[f"E:{n}", n] for n in names])
+    con.executemany("INSERT INTO facts VALUES (?, ?, ?, ?)",
+                    [[f"E:{s}", rid[r], f"E:{o}", i + 1] for i, (s, r, o) in enumerate(facts)])
+    objects = sorted({f"E:{f[2]}" for f in facts})
+    con.executemany("INSERT INTO objects VALUES (?, ?)", [[o, i] for i, o in enumerate(objects)])
+    subjects = {f[0] for f in facts}
+    con.execute("INSERT INTO build_info VALUES ('handmade', '{}', ?, ?, ?, ?, ?, ?, ?, 0, 'test', NULL)",
+                [len(facts), len(facts), len(names), len(subjects), len(objects), len(labels), len(facts)])
+
+
+@pytest.fixture
+def make_world(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: make_world(pairs, facts) -> path of a world database written by write_world."""
+    from kgedit import db
+
+    def _make(pairs, facts, name: str = "world.duckdb") -> Path:
+        path = tmp_path / name
+        con = db.connect(path)
+        try:
+            write_world(con, pairs, facts)
+        finally:
+            con.close()
+        return path
+
+    return _make
