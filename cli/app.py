@@ -9,6 +9,7 @@ from kgedit import __version__
 
 from .common import new_app
 from .sql import sql_command
+from .world import world_app
 
 app = new_app("kgedit: a formal world from Wikidata, exact Bayesian belief revision, and model-editing evaluation.")
 
@@ -26,6 +27,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 app.command("sql")(sql_command)
+app.add_typer(world_app, name="world")
 
 
 def run() -> None:

@@ -74,11 +74,12 @@ def quote_identifier(name: str) -> str:
 
 
 def table_exists(con: Connection, name: str) -> bool:
-    row = con.execute(
+    # fetchall, not fetchone: DuckDB 2 keeps a half-read result open and blocks the next con.sql().
+    rows = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ? AND table_schema = 'main'",
         [name],
-    ).fetchone()
-    return bool(row and row[0])
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def require_tables(con: Connection, tables: Sequence[str], what: str, command: str) -> None:

@@ -58,3 +58,55 @@ def make_world(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked gpu run only where CUDA is present (torch is imported only if such tests exist)."""
+    gpu_items = [item for item in items if "gpu" in item.keywords]
+    if not gpu_items:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs CUDA")
+    for item in gpu_items:
+        item.add_marker(skip)
+
+
+# --- The hand-checkable Bayes world (issue 4): world tables + an evidence table per the corpus contract.
+BAYES_PAIRS = [("educated at", "occupation"), ("sport", "member of sports team")]
+BAYES_FACTS = [("Ann", "educated at", "Yale"), ("Ann", "occupation", "architect"), ("Bob", "educated at", "Yale"),
+               ("Bob", "occupation", "lawyer"), ("Cy", "educated at", "MIT"), ("Dee", "occupation", "architect"),
+               ("Eve", "sport", "tennis"), ("Eve", "member of sports team", "Lions")]
+# (subject, relation label, object, weight, copies); K = 6 objects: Lions MIT Yale architect lawyer tennis
+BAYES_EVIDENCE = [("Ann", "educated at", "Yale", 1.0, 2), ("Ann", "occupation", "architect", 1.0, 1),
+                  ("Bob", "educated at", "Yale", 1.0, 1), ("Bob", "occupation", "lawyer", -1.0, 1),
+                  ("Cy", "educated at", "MIT", 1.0, 1), ("Dee", "occupation", "architect", 1 / 3, 3),
+                  ("Eve", "sport", "tennis", 1.0, 1)]
+
+
+def write_evidence(con, evidence) -> None:
+    """CREATE TABLE evidence (corpus contract) and insert (subject, relation label, object, weight, copies)."""
+    con.execute("CREATE TABLE evidence (sentence_id BIGINT, subject_id VARCHAR, relation_id VARCHAR, "
+                "object_id VARCHAR, weight DOUBLE, copies INTEGER)")
+    rid = dict(con.execute("SELECT label, relation_id FROM relations").fetchall())
+    con.executemany("INSERT INTO evidence VALUES (?, ?, ?, ?, ?, ?)",
+                    [[i, f"E:{s}", rid[r], f"E:{o}", w, c] for i, (s, r, o, w, c) in enumerate(evidence)])
+
+
+@pytest.fixture
+def bayes_world(tmp_path: Path) -> Path:
+    """A fitted world database: BAYES_PAIRS/BAYES_FACTS/BAYES_EVIDENCE, fitted with kgedit.bayes.fit."""
+    from kgedit import db
+    from kgedit.bayes import fit
+
+    path = tmp_path / "bayes.duckdb"
+    con = db.connect(path)
+    try:
+        write_world(con, BAYES_PAIRS, BAYES_FACTS)
+        write_evidence(con, BAYES_EVIDENCE)
+        fit(con)
+    finally:
+        con.close()
+    return path

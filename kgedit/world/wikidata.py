@@ -1,0 +1,128 @@
+"""Import Wikidata5m-format files into the world schema (SPEC §1.1–1.4).
+
+All heavy work is DuckDB SQL over the streamed files (sql/world_*.sql); Python only sees the
+relation x relation co-occurrence counts, runs the greedy choice and the matching, and writes the
+ten or so relation rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kgedit import db
+from kgedit.errors import InputFileError, KgeditError
+from kgedit.world import choice, pairing, tables
+
+Progress = Callable[[str], None]
+
+# (temp table, role in messages, what a line must look like)
+_FILES = (("triple_lines", "triples", "3 tab-separated fields: subject<TAB>relation<TAB>object"),
+          ("entity_lines", "entities", "an entity id, then tab-separated aliases"),
+          ("relation_lines", "relations", "a relation id, then tab-separated aliases"))
+
+
+@dataclass(frozen=True)
+class WikidataSource:
+    """The three Wikidata5m files and how much of them to use."""
+
+    triples: Path
+    entities: Path
+    relations: Path
+    read_n_facts: int | None = 2_000_000
+    n_relations: int = 10
+    relation_ids: Sequence[str] | None = None  # named relations instead of the greedy choice
+    direction: str = "paper"
+
+    def parameters(self) -> dict:
+        return {"triples": str(self.triples), "entities": str(self.entities), "relations_file": str(self.relations),
+                "read_n_facts": self.read_n_facts, "n_relations": self.n_relations,
+                "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction}
+
+
+def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progress | None = None) -> dict[str, int]:
+    """Write every world table into `con` (an empty database) from the files; returns the counts."""
+    step = progress or (lambda _msg: None)
+    if source.relation_ids is None:
+        choice.check_relation_count(source.n_relations)
+    if source.read_n_facts is not None and source.read_n_facts < 1:
+        raise KgeditError("--read-n-facts must be at least 1.", "The default reads the first 2,000,000 lines.")
+    db.execute_script(con, "world")
+    step("reading files")
+    n_read = _read_files(con, source)
+    step("applying exclusions")
+    db.execute_script(con, "world_import")
+    labels = dict(con.execute("SELECT relation_id, label FROM relation_alias").fetchall())
+    per_relation = con.execute(
+        "SELECT relation_id, count(*), min(line_no) FROM kept_triples GROUP BY relation_id").fetchall()
+    n_kept = sum(n for _, n, _ in per_relation)
+    if n_kept == 0:
+        raise KgeditError(f"No triples are left after the exclusions (read {n_read} lines of {source.triples}).",
+                          "Check that the entities and relations files list aliases for the ids in the triples "
+                          "file; triples with P735, P131, Q5 or Q16521 are always dropped.")
+    step("counting relation co-occurrence")
+    db.execute_script(con, "world_cooccurrence")
+    cooccurrence = tables.read_cooccurrence(con)
+    step("choosing relations")
+    chosen = _choose(source, cooccurrence, labels, {r: n for r, n, _ in per_relation})
+    con.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT unnest($ids) AS relation_id, "
+                "generate_subscripts($ids, 1) - 1 AS choice_rank", {"ids": chosen})
+    step("writing facts and entities")
+    db.execute_script(con, "world_facts")
+    n_facts = con.execute("SELECT count(*) FROM facts").fetchone()[0]
+    if n_facts == 0:
+        raise KgeditError(f"No subject has two or more of the chosen relations ({', '.join(chosen)}).",
+                          "Read more lines (--read-n-facts) or choose relations that co-occur.")
+    step("pairing relations")
+    first_seen = {r: line for r, _, line in per_relation}
+    pairs = pairing.pair_relations(chosen, tables.chosen_cooccurrence(cooccurrence, chosen), first_seen,
+                                   source.direction)
+    tables.write_relations(con, chosen, labels, pairs)
+    dropped = con.execute("SELECT count(*) FROM name_losers").fetchone()[0]
+    return tables.write_build_info(con, source="wikidata5m", parameters=source.parameters(), n_triples_read=n_read,
+                                   n_triples_kept=n_kept, duplicates_dropped=dropped, seed=None)
+
+
+def _read_files(con: db.Connection, source: WikidataSource) -> int:
+    """Load the three files as numbered lines; raise on a missing file or the first malformed line."""
+    paths = {"triple_lines": source.triples, "entity_lines": source.entities, "relation_lines": source.relations}
+    for table, role, _ in _FILES:
+        path = Path(paths[table])
+        if not path.is_file():
+            raise InputFileError(f"The {role} file {path} does not exist.",
+                                 f"Pass the Wikidata5m {role} file (plain or .gz) with --{_option(role)}.")
+        limit = source.read_n_facts if table == "triple_lines" else None
+        try:
+            con.execute(db.load_sql("world_read_lines"), {"path": str(path), "limit": limit})
+        except db.Error as exc:
+            raise InputFileError(f"Cannot read the {role} file {path}: {db.one_line_error(exc)}",
+                                 "Expected UTF-8 text, plain or gzip-compressed (.gz), one record per line.") from None
+        # Fixed table names from _FILES, never user text.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT rowid + 1 AS line_no, line FROM raw_lines")
+    con.execute("DROP TABLE raw_lines")
+    bad = con.execute(db.load_sql("world_bad_line")).fetchone()
+    if bad:
+        role, line_no, line = bad
+        expected = next(e for _, r, e in _FILES if r == role)
+        shown = "a blank line" if line is None else repr(line if len(line) <= 80 else line[:77] + "...")
+        path = next(paths[t] for t, r, _ in _FILES if r == role)
+        raise InputFileError(f"{path}, line {line_no}: expected "
+                             f"{expected}; found {shown}.",
+                             f"Fix or remove that line; is this really the {role} file?")
+    return con.execute("SELECT count(*) FROM triple_lines").fetchone()[0]
+
+
+def _option(role: str) -> str:
+    return {"triples": "triples", "entities": "entities", "relations": "relations-file"}[role]
+
+
+def _choose(source: WikidataSource, cooccurrence: choice.Cooccurrence, labels: dict[str, str],
+            with_facts: dict[str, int]) -> list[str]:
+    if source.relation_ids is not None:
+        choice.check_named_relations(source.relation_ids, labels, with_facts)
+        return list(source.relation_ids)
+    chosen = choice.greedy_choice(cooccurrence, source.n_relations)
+    if len(chosen) < source.n_relations:
+        raise choice.choice_error(chosen, source.n_relations)
+    return chosen
