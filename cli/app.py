@@ -8,6 +8,7 @@ import typer
 from kgedit import __version__
 
 from .common import new_app
+from .corpus import corpus_app
 from .sql import sql_command
 from .world import world_app
 
@@ -28,6 +29,7 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 app.command("sql")(sql_command)
 app.add_typer(world_app, name="world")
+app.add_typer(corpus_app, name="corpus")
 
 
 def run() -> None:

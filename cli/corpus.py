@@ -1,0 +1,103 @@
+"""`kgedit corpus`: generate the noisy/logical corpus, export it for LM training, show its Table 6."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from kgedit import db
+from kgedit.errors import KgeditError
+from kgedit.report.render import render_rows
+
+from .common import DbOption, OutputFormat, new_app, out
+
+corpus_app = new_app("Sentences, documents and evidence written from the world (SPEC §2–3).")
+
+
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+    parquet = "parquet"
+    txt = "txt"
+
+
+def _open_world(path: Path, *, read_only: bool) -> db.Connection:
+    if not path.is_file():
+        raise KgeditError(f"No database at {path}.",
+                          f"Build a world first: kgedit world build --source synthetic --db {path}")
+    return db.connect(path, read_only=read_only)
+
+
+@corpus_app.command("generate")
+def generate(
+    db_path: Path = DbOption,
+    facts: int = typer.Option(None, "--facts", help="Base facts to write about [default: 100000, or every "
+                              "fact of a smaller world]. More than the world has is an error."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the corpus stage's random generator."),
+    doc_resamples: int = typer.Option(5, "--doc-resamples", help="Shuffled copies of each subject's sentences."),
+    max_sentences_per_doc: int = typer.Option(10, "--max-sentences-per-doc", help="Sentences per document, at most."),
+    min_true_prob: float = typer.Option(0.6, "--min-true-prob", help="Floor on the modal probability (0.5 < p < 1)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing corpus (atomically)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format of the summary."),
+) -> None:
+    """Generate facts' distributions, sentences, documents and evidence into the world database."""
+    from rich.progress import Progress
+
+    from kgedit.corpus.build import CorpusConfig, generate_corpus
+
+    config = CorpusConfig(facts=facts, seed=seed, doc_resamples=doc_resamples,
+                          max_sentences_per_doc=max_sentences_per_doc, min_true_prob=min_true_prob)
+    config.check()  # before the progress bar takes the terminal
+    con = _open_world(db_path, read_only=False)
+    try:
+        with Progress(transient=True, console=_stderr_console()) as bar:
+            task = bar.add_task("corpus", total=None)
+
+            def progress(what: str, done: int, total: int) -> None:
+                bar.update(task, description=what, completed=done, total=total)
+
+            counts = generate_corpus(con, config, overwrite=overwrite, progress=progress)
+    finally:
+        con.close()
+    out(render_rows(["table", "rows"], list(counts.items()), fmt.value))
+
+
+@corpus_app.command("export")
+def export(
+    out_path: Path = typer.Option(..., "--out", help="File to write."),
+    export_format: ExportFormat = typer.Option(ExportFormat.jsonl, "--format", "-f", help="jsonl, parquet or txt."),
+    db_path: Path = DbOption,
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --out file."),
+) -> None:
+    """Write the documents, one per record, in document order (ready for LM training)."""
+    from kgedit.corpus.export import export_documents
+
+    con = _open_world(db_path, read_only=True)
+    try:
+        n = export_documents(con, out_path, export_format.value, overwrite=overwrite)
+    finally:
+        con.close()
+    typer.echo(f"Wrote {n} documents to {out_path}", err=True)
+
+
+@corpus_app.command("stats")
+def stats(
+    db_path: Path = DbOption,
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+) -> None:
+    """The paper's Table 6 for this corpus, beside the paper's figures."""
+    from kgedit.corpus.stats import corpus_stats
+
+    con = _open_world(db_path, read_only=True)
+    try:
+        columns, rows = corpus_stats(con)
+    finally:
+        con.close()
+    out(render_rows(columns, rows, fmt.value))
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
