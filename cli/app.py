@@ -9,6 +9,8 @@ from kgedit import __version__
 
 from .common import new_app
 from .corpus import corpus_app
+from .bayes import bayes_app
+from .query import query_command
 from .sql import sql_command
 from .world import world_app
 
@@ -28,6 +30,8 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
 
 
 app.command("sql")(sql_command)
+app.command("query")(query_command)
+app.add_typer(bayes_app, name="bayes")
 app.add_typer(world_app, name="world")
 app.add_typer(corpus_app, name="corpus")
 

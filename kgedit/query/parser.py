@@ -1,0 +1,231 @@
+"""Hand-written tokenizer and recursive-descent parser for `kgedit query` (SPEC §5). Pure: no database.
+
+Grammar (keywords case-insensitive):
+    query     := 'P' '(' ( formula | belief ) ')'
+    belief    := relation [ '=' value ] [ '|' condition { ',' condition } [ '@' weight ] ]
+    condition := ( 'subject' | relation ) '=' value
+    weight    := 'n' '=' NUMBER | 'p' '=' NUMBER
+    formula   := conj { 'or' conj } ;  conj := unary { 'and' unary } ;
+    unary     := 'not' unary | '(' formula ')' | STRING          -- STRING = "subject relation object"
+    relation  := WORD | STRING ;  value := WORD | STRING | NUMBER
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kgedit.errors import KgeditError
+
+
+class QueryError(KgeditError):
+    """A malformed or unresolvable query; the message points a caret at the column."""
+
+    def __init__(self, message: str, text: str = "", column: int | None = None, hint: str | None = None) -> None:
+        if column is not None:
+            message = f"{message} (column {column + 1})\n  {text}\n  {' ' * column}^"
+        super().__init__(message, hint or 'Example: kgedit query \'P(occupation | subject="Arthur Green")\'')
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str      # WORD, STRING, NUMBER, SYMBOL, END
+    text: str      # the value (strings unquoted)
+    column: int
+
+
+@dataclass(frozen=True)
+class Name:
+    text: str
+    column: int
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class Weight:
+    kind: str      # 'n' (given weight) or 'p' (n' for this target probability)
+    value: float
+    column: int
+
+
+@dataclass(frozen=True)
+class Belief:
+    relation: Name
+    object: Name | None
+    subject: Name | None
+    given: tuple[tuple[Name, Name], ...]
+    weight: Weight | None
+
+
+@dataclass(frozen=True)
+class Atom:
+    text: Name
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str        # 'and' | 'or'
+    left: Formula
+    right: Formula
+
+
+Formula = Atom | Not | BinOp
+Query = Belief | Formula
+
+_TOKEN = re.compile(r"""\s*(?:(?P<STRING>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|(?P<SYMBOL>[()|,=@])"""
+                    r"""|(?P<WORD>[^\s()|,=@"']+))""")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens, pos = [], 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return tokens + [Token("END", "", len(text))]
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            what = "unterminated string" if text[pos] in "\"'" else f"unexpected character {text[pos]!r}"
+            raise QueryError(f"Syntax error: {what}", text, pos)
+        kind = m.lastgroup or "WORD"
+        raw = m.group(kind)
+        start = m.start(kind)
+        if kind == "STRING":
+            tokens.append(Token("STRING", _ESCAPE.sub(r"\1", raw[1:-1]), start))
+        elif kind == "WORD" and _NUMBER.match(raw):
+            tokens.append(Token("NUMBER", raw, start))
+        else:
+            tokens.append(Token(kind, raw, start))
+        pos = m.end()
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def error(self, expected: str, tok: Token | None = None) -> QueryError:
+        tok = tok or self.tok
+        found = "end of query" if tok.kind == "END" else repr(tok.text)
+        return QueryError(f"Syntax error: expected {expected}, found {found}", self.text, tok.column)
+
+    def take(self) -> Token:
+        tok = self.tok
+        self.i += 1
+        return tok
+
+    def is_symbol(self, s: str) -> bool:
+        return self.tok.kind == "SYMBOL" and self.tok.text == s
+
+    def is_keyword(self, word: str) -> bool:
+        return self.tok.kind == "WORD" and self.tok.text.lower() == word
+
+    def expect_symbol(self, s: str) -> Token:
+        if not self.is_symbol(s):
+            raise self.error(repr(s))
+        return self.take()
+
+    def query(self) -> Query:
+        if not (self.tok.kind == "WORD" and self.tok.text in ("P", "p")):
+            raise self.error("'P(' to start a query")
+        self.take()
+        self.expect_symbol("(")
+        nxt = self.tokens[self.i + 1] if self.tok.kind != "END" else self.tok
+        is_formula = (self.is_keyword("not") or self.is_symbol("(")
+                      or (self.tok.kind == "STRING" and not (nxt.kind == "SYMBOL" and nxt.text in "=|")))
+        result: Query = self.formula() if is_formula else self.belief()
+        self.expect_symbol(")")
+        if self.tok.kind != "END":
+            raise self.error("end of query")
+        return result
+
+    def name(self, what: str, allow_number: bool = False) -> Name:
+        kinds = ("WORD", "STRING", "NUMBER") if allow_number else ("WORD", "STRING")
+        if self.tok.kind not in kinds:
+            raise self.error(what)
+        tok = self.take()
+        return Name(tok.text, tok.column, tok.kind == "STRING")
+
+    def belief(self) -> Belief:
+        relation = self.name("a relation name")
+        obj = None
+        if self.is_symbol("="):
+            self.take()
+            obj = self.name("an object", allow_number=True)
+        subject, given, weight = None, [], None
+        if self.is_symbol("|"):
+            self.take()
+            while True:
+                left = self.name("'subject' or a relation name")
+                self.expect_symbol("=")
+                value = self.name("a value", allow_number=True)
+                if left.text.lower() == "subject" and not left.quoted:
+                    if subject is not None:
+                        raise QueryError("subject is given twice", self.text, left.column)
+                    subject = value
+                else:
+                    given.append((left, value))
+                if self.is_symbol("@"):
+                    weight = self.weight()
+                    break
+                if not self.is_symbol(","):
+                    break
+                self.take()
+        return Belief(relation, obj, subject, tuple(given), weight)
+
+    def weight(self) -> Weight:
+        at = self.expect_symbol("@")
+        if not (self.is_keyword("n") or self.is_keyword("p")):
+            raise self.error("'n=' or 'p=' after '@'")
+        kind = self.take().text.lower()
+        self.expect_symbol("=")
+        if self.tok.kind != "NUMBER":
+            raise self.error("a number")
+        tok = self.take()
+        return Weight(kind, float(tok.text), at.column)
+
+    def formula(self) -> Formula:
+        left = self.conj()
+        while self.is_keyword("or"):
+            self.take()
+            left = BinOp("or", left, self.conj())
+        return left
+
+    def conj(self) -> Formula:
+        left = self.unary()
+        while self.is_keyword("and"):
+            self.take()
+            left = BinOp("and", left, self.unary())
+        return left
+
+    def unary(self) -> Formula:
+        if self.is_keyword("not"):
+            self.take()
+            return Not(self.unary())
+        if self.is_symbol("("):
+            self.take()
+            inner = self.formula()
+            self.expect_symbol(")")
+            return inner
+        if self.tok.kind != "STRING":
+            raise self.error('a quoted fact like "Arthur Green occupation architect", "not" or "("')
+        tok = self.take()
+        return Atom(Name(tok.text, tok.column, True))
+
+
+def parse(text: str) -> Query:
+    """Parse a query; every failure is a QueryError pointing at a column."""
+    return _Parser(text).query()

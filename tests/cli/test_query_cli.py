@@ -1,0 +1,152 @@
+"""`kgedit query` and `kgedit bayes` through the CLI: formats, --explain, edits, errors, injection."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from kgedit import db
+from tests.conftest import BAYES_FACTS, BAYES_PAIRS, REPO, write_world
+
+runner = CliRunner()
+
+
+def kgedit(*args):
+    from cli.app import app
+
+    return runner.invoke(app, list(args))
+
+
+def test_distribution_table_shows_marginal_top_k(bayes_world):
+    r = kgedit("query", "P(occupation | subject=Cy)", "--db", str(bayes_world), "--top", "2")
+    assert r.exit_code == 0, r.stderr
+    assert "architect" in r.stdout and "0.190741" in r.stdout        # 103/540
+    assert "marginal" in r.stdout and r.stdout.count("\n") < 12
+
+
+def test_single_probability_json(bayes_world):
+    r = kgedit("query", 'P(occupation=architect | subject="Cy")', "--db", str(bayes_world), "--format", "json")
+    rows = json.loads(r.stdout)
+    assert len(rows) == 1 and rows[0]["probability"] == pytest.approx(103 / 540, abs=1e-12)
+
+
+def test_population_conditional_csv(bayes_world):
+    r = kgedit("query", "P(occupation | educated_at=Yale)", "--db", str(bayes_world), "--format", "csv", "--top", "1")
+    assert r.stdout.splitlines() == ["object,probability", "architect,0.455556"]   # 41/90
+
+
+def test_edit_shows_pre_and_post_columns(bayes_world):
+    r = kgedit("query", 'P(educated_at=Yale | subject=Cy, educated_at=Yale @ p=0.95)', "--db", str(bayes_world),
+               "--format", "json")
+    (row,) = json.loads(r.stdout)
+    assert row["edit_weight"] == 35 and row["pre_edit"] == pytest.approx(1 / 12)
+    assert row["probability"] == pytest.approx((1 / 6 + 35) / 37) and row["belief"] == "direct"
+    r = kgedit("query", 'P(occupation | subject=Cy, "educated at"=Yale @ n=1000)', "--db", str(bayes_world))
+    assert r.exit_code == 0 and "pre_edit" in r.stdout
+
+
+def test_formula_same_subject_is_exact_joint(bayes_world):
+    r = kgedit("query", 'P("Cy educated at Yale" and "Cy occupation architect")', "--db", str(bayes_world),
+               "--format", "json")
+    rows = json.loads(r.stdout)
+    # q(Yale) p(architect | Yale) = 1/12 * 41/90
+    assert rows[-1]["probability"] == pytest.approx(41 / 1080, abs=1e-12)
+    r = kgedit("query", 'P("Ann occupation architect" or not "Eve sport tennis")', "--db", str(bayes_world),
+               "--format", "json")
+    a, b = (x["probability"] for x in json.loads(r.stdout)[:2])
+    assert json.loads(r.stdout)[-1]["probability"] == pytest.approx(a + (1 - b) - a * (1 - b), abs=1e-12)
+
+
+def test_explain_prints_sql_with_bound_parameters(bayes_world):
+    r = kgedit("query", "P(occupation | subject=Cy)", "--db", str(bayes_world), "--explain")
+    assert "$subject = 'E:Cy'" in r.stdout and "posterior AS" in r.stdout
+    assert "'E:Cy'" not in r.stdout.split("parameters:")[1].split("\n", 1)[1]   # not spliced into SQL
+
+
+@pytest.mark.parametrize("query, expect", [
+    ("P(occupaton | subject=Cy)", "Did you mean: occupation"),
+    ("P(occupation | subject=Cyy)", "Did you mean: 'Cy'"),
+    ("P(occupation | subject=Cy, educated_at=Yale)", "@ n=1000"),
+    ("P(occupation | subject=Cy", "^"),
+    ("P(educated_at | occupation=architect)", "educated_at is upstream"),
+    ("P(occupation | subject=Cy, educated_at=Yale @ n=0.5)", "at least 1"),
+])
+def test_user_mistakes_give_error_and_hint(bayes_world, query, expect):
+    r = kgedit("query", query, "--db", str(bayes_world))
+    assert r.exit_code == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("Error: ") and "Hint: " in r.stderr and expect in r.stderr
+
+
+@pytest.mark.parametrize("value", ["x'; DROP TABLE facts; --", 'x"); DELETE FROM entities; --', "Robert'); --"])
+def test_quote_and_semicolon_injection_is_inert(bayes_world, value):
+    quoted = value.replace("\\", "\\\\").replace('"', '\\"')
+    r = kgedit("query", f'P(occupation | subject="{quoted}")', "--db", str(bayes_world))
+    assert r.exit_code == 1 and "Unknown subject" in r.stderr
+    con = db.connect(bayes_world, read_only=True)
+    assert con.execute("SELECT count(*) FROM facts").fetchall() == [(len(BAYES_FACTS),)]
+    con.close()
+
+
+def test_unfitted_database_gives_fit_hint(tmp_path):
+    path = tmp_path / "w.duckdb"
+    con = db.connect(path)
+    write_world(con, BAYES_PAIRS, BAYES_FACTS)
+    con.close()
+    r = kgedit("query", "P(occupation | subject=Cy)", "--db", str(path))
+    assert r.exit_code == 1 and "kgedit bayes fit" in r.stderr
+    r = kgedit("bayes", "fit", "--db", str(path))
+    assert r.exit_code == 1 and "kgedit corpus build" in r.stderr
+
+
+@pytest.mark.slow
+def test_bayes_export_bif_and_xdsl_read_back(bayes_world, tmp_path):
+    from pgmpy.readwrite import BIFReader
+
+    r = kgedit("bayes", "export", "--subject", "Cy", "--format", "bif", "--out", str(tmp_path / "cy.bif"),
+               "--db", str(bayes_world))
+    assert r.exit_code == 0, r.stderr
+    model = BIFReader(str(tmp_path / "cy.bif")).get_model()
+    assert set(model.nodes()) == {"educated_at", "occupation"}
+    r = kgedit("bayes", "export", "--subject", "Cy", "--format", "xdsl", "--out", str(tmp_path / "cy.xdsl"),
+               "--db", str(bayes_world))
+    assert r.exit_code == 0 and "<cpt id=\"occupation\"" in (tmp_path / "cy.xdsl").read_text()
+    r = kgedit("bayes", "export", "--subject", "Nobody", "--out", str(tmp_path / "x.bif"), "--db", str(bayes_world))
+    assert r.exit_code == 1 and "Unknown subject" in r.stderr
+
+
+def test_query_imports_no_heavy_library(bayes_world):
+    code = ("import sys\nfrom kgedit._entry import main\n"
+            f"sys.argv = ['kgedit', 'query', 'P(occupation | subject=Cy)', '--db', {str(bayes_world)!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', [m for m in ('torch', 'transformers', 'peft', 'pgmpy') if m in sys.modules])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert "LOADED []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_top_k_from_the_support_equals_probing_all_k_objects(bayes_world):
+    """The query probes only objects that can differ from the unlisted level (+ `top` representatives)."""
+    import pyarrow as pa
+
+    from kgedit.bayes.beliefs import evaluate
+
+    con = db.connect(bayes_world, read_only=True)
+    objects = [r[0] for r in con.execute("SELECT object_id FROM objects ORDER BY object_idx").fetchall()]
+    names = dict(con.execute("SELECT entity_id, name FROM entities").fetchall())
+    for query, edit in [("P(occupation | subject=Cy)", (None, None, None, 0.0)),
+                        ("P(occupation | subject=Cy, educated_at=Yale @ n=7)", ("E:Cy", "R0", "E:Yale", 7.0)),
+                        ("P(occupation | subject=Ann, occupation=lawyer @ n=3)", ("E:Ann", "R1", "E:lawyer", 3.0))]:
+        subject = "E:" + query.split("subject=")[1].split(",")[0].rstrip(")")
+        full = evaluate(con, pa.table({"scenario_id": [1], "subject_id": [edit[0]], "relation_id": [edit[1]],
+                                       "object_id": [edit[2]], "weight": [edit[3]]}),
+                        pa.table({"probe_id": range(6), "scenario_id": [1] * 6, "subject_id": [subject] * 6,
+                                  "relation_id": ["R1"] * 6, "object_id": objects})).to_pylist()
+        want = sorted(((-r["probability"], names[o]) for r, o in zip(full, objects)))
+        r = kgedit("query", query, "--db", str(bayes_world), "--format", "json", "--top", "6")
+        got = [(-row["probability"], row["object"]) for row in json.loads(r.stdout)]
+        assert [n for _, n in got] == [n for _, n in want]
+        assert [p for p, _ in got] == pytest.approx([p for p, _ in want], abs=1e-12)
+    con.close()
