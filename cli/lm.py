@@ -1,0 +1,71 @@
+"""`kgedit lm …` (tokenizer) and `kgedit train`: the language model stage. torch and transformers are
+imported inside the commands so `kgedit --help` stays light."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from kgedit.report.render import render_rows
+
+from .common import DbOption, OutputFormat, new_app, out
+
+lm_app = new_app("Language model: the world's own BPE tokenizer (pretraining is `kgedit train`).")
+
+OutOption = typer.Option(..., "--out", help="Checkpoint folder (tokenizer, weights, training state, curves).")
+
+
+@lm_app.command("tokenizer")
+def tokenizer_command(
+    db_path: Path = DbOption,
+    out_dir: Path = OutOption,
+    vocab_size: int = typer.Option(8192, "--vocab-size", help="Requested vocabulary; capped at what the corpus supports."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing tokenizer.json in --out."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Train a byte-level BPE on the corpus documents; save tokenizer.json; record corpus_token_counts."""
+    from kgedit.lm.tokenizer import build_tokenizer
+
+    tok, rows = build_tokenizer(db_path, out_dir, vocab_size, overwrite=overwrite)
+    typer.echo(f"Tokenizer with {len(tok)} tokens saved to {out_dir / 'tokenizer.json'}; "
+               f"token counts written to corpus_token_counts in {db_path}.", err=True)
+    out(render_rows(["kind", "n_texts", "n_tokens", "mean_tokens"], [r[:4] for r in rows], fmt.value))
+
+
+def train_command(
+    db_path: Path = DbOption,
+    preset: str = typer.Option("tiny", "--preset", help="tiny, small, mistral-83m or mistral-162m."),
+    out_dir: Path = OutOption,
+    tokens: int = typer.Option(None, "--tokens", help="Token budget (default: the preset's).", show_default=False),
+    resume: bool = typer.Option(False, "--resume", help="Continue the checkpoint in --out exactly where it stopped."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    seed: int = typer.Option(0, "--seed", help="Seed for initialisation, data order and probe sample."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Pretrain a Mistral model from scratch on the world's documents; evaluate probes; save checkpoints."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from kgedit.errors import KgeditError
+    from kgedit.lm.presets import get_preset
+    from kgedit.lm.train import TrainConfig, train
+
+    if tokens is not None and tokens <= 0:
+        raise KgeditError(f"--tokens must be positive, got {tokens}.", "Give a token budget such as 5000000.")
+    config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device)
+    columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+        task = bar.add_task("train", total=None, info="preparing data")
+
+        def on_progress(p) -> None:
+            acc = p.metrics.get("gen_acc")
+            info = f"loss {p.loss:.3f}  {p.tokens_per_s:,.0f} tok/s" + (f"  gen acc {acc:.2f}" if acc is not None else "")
+            bar.update(task, completed=p.step, total=p.total_steps, info=info)
+
+        result = train(db_path, out_dir, config, resume=resume, progress=on_progress)
+    row = [result.step, result.total_steps, result.tokens, round(result.elapsed_s, 1),
+           *(result.final.get(k) for k in ("gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc"))]
+    out(render_rows(["step", "total_steps", "tokens", "train_s", "gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc"],
+                    [row], fmt.value))

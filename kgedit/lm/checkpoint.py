@@ -1,0 +1,136 @@
+"""Checkpoint directories in Hugging Face format, plus kgedit's own config and training state.
+
+    config.json, model.safetensors, generation_config.json   model.save_pretrained
+    tokenizer.json, tokenizer_config.json                    tokenizer.save_pretrained
+    kgedit.json          preset, seed, token budget, progress, world, package versions
+    training_state.pt    optimizer, scheduler, RNG states (for --resume)
+    training_log.duckdb, training_curves.png                 the pretraining curve (lm.curves)
+
+A save is written to a hidden folder first and moved into place file by file, state last, so an
+interrupted save never leaves a kgedit.json that points at weights it does not describe.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kgedit.errors import KgeditError
+
+FORMAT = "kgedit-lm"
+KGEDIT_JSON = "kgedit.json"
+STATE_FILE = "training_state.pt"
+
+
+@dataclass
+class KgeditConfig:
+    """What kgedit knows about a checkpoint beyond the transformers config."""
+    preset: dict[str, Any]
+    seed: int
+    tokens_budget: int
+    world_db: str
+    step: int = 0
+    tokens_seen: int = 0
+    total_steps: int = 0
+    elapsed_s: float = 0.0
+    versions: dict[str, str] = field(default_factory=dict)
+    format: str = FORMAT
+
+    @property
+    def complete(self) -> bool:
+        return self.total_steps > 0 and self.step >= self.total_steps
+
+
+def package_versions() -> dict[str, str]:
+    import tokenizers
+    import torch
+    import transformers
+
+    from kgedit import __version__
+    return {"kgedit": __version__, "torch": torch.__version__, "transformers": transformers.__version__,
+            "tokenizers": tokenizers.__version__}
+
+
+def is_checkpoint(path: Path) -> bool:
+    return (path / KGEDIT_JSON).is_file() and (path / "config.json").is_file()
+
+
+def read_config(path: Path) -> KgeditConfig:
+    path = Path(path)
+    if not path.is_dir():
+        raise KgeditError(f"No checkpoint directory at {path}.",
+                          "Train one first: kgedit train --db world.duckdb --preset tiny --out " + str(path))
+    if not is_checkpoint(path):
+        raise KgeditError(f"{path} is not a kgedit checkpoint (no {KGEDIT_JSON} and config.json).",
+                          "Point at the --out folder of `kgedit train`.")
+    try:
+        data = json.loads((path / KGEDIT_JSON).read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT:
+            raise ValueError(f"format {data.get('format')!r}")
+        return KgeditConfig(**data)
+    except (ValueError, TypeError) as exc:
+        raise KgeditError(f"{path / KGEDIT_JSON} is not a valid kgedit checkpoint config: {exc}",
+                          "Retrain into a fresh --out folder.") from None
+
+
+def resolve_device(device: str):
+    import torch
+
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise KgeditError(f"Unknown device {device!r}.", "Use auto, cpu or cuda.")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise KgeditError("CUDA was asked for but torch sees no GPU.", "Use --device cpu (or auto).")
+    return torch.device(device)
+
+
+def load_tokenizer(path: Path):
+    from transformers import PreTrainedTokenizerFast
+
+    if not (Path(path) / "tokenizer.json").is_file():
+        raise KgeditError(f"No tokenizer.json in {path}.", "Train one: kgedit lm tokenizer --db world.duckdb --out " + str(path))
+    return PreTrainedTokenizerFast.from_pretrained(str(path))
+
+
+def load_checkpoint(path: str | os.PathLike[str], device: str = "auto"):
+    """(model in eval mode, tokenizer, KgeditConfig) from a checkpoint directory; fp32 weights."""
+    from transformers import MistralForCausalLM
+
+    path = Path(path)
+    config = read_config(path)
+    tok = load_tokenizer(path)
+    model = MistralForCausalLM.from_pretrained(str(path), attn_implementation="sdpa")
+    model.to(resolve_device(device)).eval()
+    return model, tok, config
+
+
+def save_checkpoint(path: Path, model, tok, config: KgeditConfig, state: dict[str, Any]) -> None:
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()   # library code stays quiet; the CLI owns stderr
+    staging = path / ".saving"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    model.save_pretrained(str(staging))
+    tok.save_pretrained(str(staging))
+    torch.save(state, staging / STATE_FILE)
+    config.versions = package_versions()
+    (staging / KGEDIT_JSON).write_text(json.dumps(config.__dict__, indent=2, sort_keys=True), encoding="utf-8")
+    last = [STATE_FILE, KGEDIT_JSON]
+    for name in sorted(os.listdir(staging), key=lambda n: (n in last, last.index(n) if n in last else 0, n)):
+        os.replace(staging / name, path / name)
+    staging.rmdir()
+
+
+def load_training_state(path: Path) -> dict[str, Any]:
+    import torch
+
+    if not (path / STATE_FILE).is_file():
+        raise KgeditError(f"{path} has no {STATE_FILE}; it cannot be resumed.", "Start a new training with another --out.")
+    return torch.load(path / STATE_FILE, weights_only=False, map_location="cpu")

@@ -1,0 +1,237 @@
+"""Pretraining a Mistral model from scratch on the world's packed documents (SPEC 7).
+
+AdamW (weight decay 1e-4 on matrices only; norms carry no decay), linear warmup then linear decay to
+zero at the token budget, gradient clipping at 1.0, bf16 autocast on CUDA and fp32 on CPU. Every
+`eval_every_tokens` the probe set is evaluated, logged to training_log and plotted; every
+`save_every_tokens` (and at the end) a checkpoint is saved. --resume restores weights, optimizer,
+scheduler and RNG states; the data position is a function of the step (lm.data), so a resumed run
+continues exactly as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kgedit.errors import KgeditError
+from kgedit.lm import checkpoint as ckpt
+from kgedit.lm.curves import PLOT_FILE, append_row, plot_curves, read_log, truncate_after
+from kgedit.lm.presets import Preset, mistral_config
+
+CORPUS_TABLES = ("documents", "sentences", "corpus_facts", "entities", "relations")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    preset: Preset
+    tokens: int | None = None            # None: the preset's budget
+    seed: int = 0
+    device: str = "auto"
+    n_probe_facts: int = 300
+    n_probe_sentences: int = 100         # per kind (tf, not, and, or)
+    eval_every_tokens: int | None = None
+    save_every_tokens: int | None = None
+
+
+@dataclass
+class TrainProgress:
+    step: int
+    total_steps: int
+    tokens: int
+    loss: float
+    tokens_per_s: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    out: Path
+    step: int
+    total_steps: int
+    tokens: int
+    elapsed_s: float
+    final: dict[str, Any]
+
+
+def lr_factor(step: int, warmup: int, total: int) -> float:
+    """Linear warmup to 1 over `warmup` steps, then linear decay to 0 at `total`."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return max(0.0, (total - step) / max(1, total - warmup))
+
+
+def _prepare(world_db: Path, out: Path, config: TrainConfig, resume: bool):
+    """Tokenizer, token ids of every document, and the probe set; the world db is closed afterwards."""
+    from kgedit import db
+    from kgedit.lm.probes import load_probes
+    from kgedit.lm.tokenizer import document_texts, encode, train_tokenizer, write_token_counts
+
+    has_tok = (out / "tokenizer.json").is_file()
+    if not world_db.is_file():
+        raise KgeditError(f"No database at {world_db}.", "Build a world and its corpus first (kgedit world build, kgedit corpus build).")
+    con = db.connect(world_db, read_only=has_tok)   # read-write only to record token counts
+    try:
+        db.require_tables(con, CORPUS_TABLES, "corpus", f"kgedit corpus build --db {world_db}")
+        if has_tok:
+            tok = ckpt.load_tokenizer(out)
+        else:
+            tok = train_tokenizer(document_texts(con), config.preset.vocab_size)
+            out.mkdir(parents=True, exist_ok=True)
+            tok.save_pretrained(str(out))
+            write_token_counts(con, tok)
+        docs = encode(tok, list(document_texts(con)))
+        if not docs:
+            raise KgeditError(f"The corpus in {world_db} has no documents.", f"Rebuild it: kgedit corpus build --db {world_db}")
+        probes = load_probes(con, seed=config.seed, n_facts=config.n_probe_facts, n_sentences=config.n_probe_sentences)
+    finally:
+        con.close()
+    return tok, docs, probes
+
+
+def _check_out(out: Path, resume: bool) -> None:
+    if resume:
+        ckpt.read_config(out)   # raises a KgeditError with a hint when there is nothing to resume
+    elif ckpt.is_checkpoint(out):
+        raise KgeditError(f"{out} already holds a trained checkpoint.",
+                          "Pass --resume to continue it, or choose another --out.")
+
+
+def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = False,
+          progress: Callable[[TrainProgress], None] | None = None, stop_after_steps: int | None = None) -> TrainResult:
+    """Train (or resume) into `out`. stop_after_steps ends this run early with a checkpoint (tests, budgets)."""
+    import torch
+    from transformers import MistralForCausalLM
+
+    from kgedit.lm.data import PackedStream
+    from kgedit.lm.probes import evaluate
+
+    out, world_db = Path(out), Path(world_db)
+    _check_out(out, resume)
+    saved = ckpt.read_config(out) if resume else None
+    if saved and saved.preset["name"] != config.preset.name:
+        raise KgeditError(f"{out} was trained with preset {saved.preset['name']!r}, not {config.preset.name!r}.",
+                          f"Resume with --preset {saved.preset['name']}.")
+    preset = config.preset
+    budget = saved.tokens_budget if saved and config.tokens is None else (config.tokens or preset.tokens)
+    if saved and budget != saved.tokens_budget:
+        raise KgeditError(f"{out} was started with a budget of {saved.tokens_budget} tokens, not {budget}.",
+                          "Resume without --tokens (the learning-rate schedule depends on the budget).")
+    device = ckpt.resolve_device(config.device)
+    if device.type == "cpu":
+        torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
+    tok, docs, probes = _prepare(world_db, out, config, resume)
+    stream = PackedStream(docs, tok.bos_token_id, tok.eos_token_id, preset.block_size, config.seed)
+    if stream.blocks_per_epoch < 1:
+        raise KgeditError("The corpus is shorter than one training block.", "Use a larger world or a smaller preset.")
+
+    tokens_per_step = preset.batch_size * preset.block_size
+    total_steps = max(1, math.ceil(budget / tokens_per_step))
+    torch.manual_seed(config.seed)
+    if saved:
+        model = MistralForCausalLM.from_pretrained(str(out), attn_implementation="sdpa")
+    else:
+        cfg = mistral_config(preset, len(tok), bos_id=tok.bos_token_id, eos_id=tok.eos_token_id,
+                             pad_id=tok.pad_token_id)
+        model = MistralForCausalLM._from_config(cfg, attn_implementation="sdpa")
+    model.to(device).train()
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": preset.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=preset.lr,
+                            fused=device.type == "cuda")
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, preset.warmup_steps, total_steps))
+    kcfg = saved or ckpt.KgeditConfig(preset=preset.to_dict(), seed=config.seed, tokens_budget=budget,
+                                      world_db=str(world_db), total_steps=total_steps)
+    step = 0
+    if saved:
+        state = ckpt.load_training_state(out)
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        _set_rng(state["rng"])
+        step = state["step"]
+        truncate_after(out, step)
+
+    eval_every = max(1, (config.eval_every_tokens or preset.eval_every_tokens) // tokens_per_step)
+    save_every = max(1, (config.save_every_tokens or preset.save_every_tokens) // tokens_per_step)
+    end = total_steps if stop_after_steps is None else min(total_steps, stop_after_steps)
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=device.type == "cuda")
+    loss_sum, loss_n, window_tokens, window_time = torch.zeros((), device=device), 0, 0, 0.0
+    last_loss, metrics = float("nan"), {}
+
+    def evaluate_and_log() -> None:
+        nonlocal loss_sum, loss_n, window_tokens, window_time, last_loss, metrics
+        if loss_n:
+            last_loss = float(loss_sum) / loss_n
+        with autocast:
+            metrics = evaluate(model, tok, probes)
+        row = {"step": step, "tokens": step * tokens_per_step, "loss": last_loss, "lr": sched.get_last_lr()[0],
+               "tokens_per_s": window_tokens / window_time if window_time else 0.0,
+               "elapsed_s": kcfg.elapsed_s, **metrics}
+        append_row(out, row)
+        plot_curves(read_log(out), out / PLOT_FILE)
+        loss_sum, loss_n, window_tokens, window_time = torch.zeros((), device=device), 0, 0, 0.0
+
+    def save() -> None:
+        kcfg.step, kcfg.tokens_seen = step, step * tokens_per_step
+        # The running loss window goes along so the first log row after a resume averages the same steps.
+        state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "rng": _get_rng(), "step": step,
+                 "loss_sum": float(loss_sum), "loss_n": loss_n}
+        ckpt.save_checkpoint(out, model, tok, kcfg, state)
+
+    if saved:
+        loss_sum, loss_n = torch.tensor(state.get("loss_sum", 0.0), device=device), state.get("loss_n", 0)
+    while step < end:
+        t0 = time.perf_counter()
+        batch = torch.from_numpy(stream.blocks(step * preset.batch_size, preset.batch_size)).to(device)
+        with autocast:
+            loss = model(input_ids=batch, labels=batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), preset.clip_norm)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        loss_sum += loss.detach().float()
+        loss_n += 1
+        step += 1
+        if device.type == "cpu" or step % 20 == 0:   # avoid a GPU sync on every step
+            last_loss = float(loss.detach())
+        dt = time.perf_counter() - t0
+        kcfg.elapsed_s += dt
+        window_tokens, window_time = window_tokens + tokens_per_step, window_time + dt
+        if step % eval_every == 0 or step == total_steps:
+            evaluate_and_log()
+        if step % save_every == 0 or step == end:
+            save()
+        if progress:
+            progress(TrainProgress(step, total_steps, step * tokens_per_step, last_loss,
+                                   window_tokens / window_time if window_time else 0.0, metrics))
+    if not metrics and (log := read_log(out)):   # nothing evaluated in this run: report the last row
+        metrics = {k: log[-1][k] for k in ("gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc")}
+    return TrainResult(out, step, total_steps, step * tokens_per_step, kcfg.elapsed_s, metrics)
+
+
+def _get_rng() -> dict[str, Any]:
+    import torch
+
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng(state: dict[str, Any]) -> None:
+    import torch
+
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
