@@ -9,6 +9,7 @@ from kgedit import __version__
 
 from .common import new_app
 from .lm import lm_app, train_command
+from .cases import cases_app
 from .corpus import corpus_app
 from .bayes import bayes_app
 from .query import query_command
@@ -35,6 +36,7 @@ app.command("query")(query_command)
 app.add_typer(bayes_app, name="bayes")
 app.add_typer(world_app, name="world")
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(cases_app, name="cases")
 app.add_typer(lm_app, name="lm")
 app.command("train")(train_command)
 

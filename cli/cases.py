@@ -1,0 +1,71 @@
+"""`kgedit cases`: generate benchmark cases with Bayesian targets, show one case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from kgedit import db
+from kgedit.report.render import render_rows
+
+from .common import DbOption, OutputFormat, new_app, out
+
+cases_app = new_app("Benchmark cases: edit requests, probes and their Bayesian targets (SPEC 6).")
+
+
+@cases_app.command("generate")
+def generate(
+    db_path: Path = DbOption,
+    n: int = typer.Option(5000, "--n", help="Number of cases (distinct corpus subjects)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the cases stage's random generator."),
+    target: float = typer.Option(0.95, "--target", help="Probability the direct belief must reach (defines n')."),
+    weight: float = typer.Option(1000.0, "--weight", help="The fixed edit weight n."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing cases (atomically)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format of the summary."),
+) -> None:
+    """Sample cases, score their probes with the Bayesian model (fits it first if needed), write the tables."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from kgedit.cases import CasesConfig, generate_cases
+
+    config = CasesConfig(n=n, seed=seed, target=target, weight=weight)
+    config.check()
+    # A missing file is an error (with the command that builds one), never a new empty database.
+    con = db.connect(db_path, read_only=True) if not db_path.is_file() else db.connect(db_path)
+    try:
+        with Progress(transient=True, console=Console(stderr=True)) as bar:
+            task = bar.add_task("cases", total=None)
+
+            def progress(what: str, done: int, total: int) -> None:
+                bar.update(task, description=what, completed=done, total=total)
+
+            summary = generate_cases(con, config, overwrite=overwrite, db_label=str(db_path), progress=progress)
+    finally:
+        con.close()
+    out(render_rows(["quantity", "value"], summary.rows(), fmt.value))
+
+
+@cases_app.command("show")
+def show(
+    db_path: Path = DbOption,
+    case_id: int = typer.Option(None, "--case", help="Case id [default: the first case]."),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json."),
+) -> None:
+    """Print one case: the edit request, its probes with targets, and its logical probes."""
+    from kgedit.cases.show import show_case
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        view = show_case(con, case_id, str(db_path))
+    finally:
+        con.close()
+    if fmt == OutputFormat.json:
+        out(json.dumps(view.as_dict(), ensure_ascii=False, indent=2, default=str))
+        return
+    cols, rows = view.case
+    out(render_rows(["field", "value"], list(zip(cols, rows[0])), fmt.value, title=f"case {rows[0][0]}"))
+    out(render_rows(*view.probes, fmt.value, title="probes (Bayesian targets)"))
+    out(render_rows(*view.logical, fmt.value, title="logical probes"))

@@ -1,0 +1,1 @@
+"""Evaluation: pure metrics (metrics.py); orchestration and reports come with the editors."""

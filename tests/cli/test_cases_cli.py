@@ -1,0 +1,75 @@
+"""`kgedit cases generate|show` through the command line, including every error a person can hit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.app import app
+from kgedit import db
+from kgedit.corpus.build import CorpusConfig, generate_corpus
+from kgedit.world.synthetic import write_synthetic_world
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A synthetic world of 200 subjects with its corpus, not yet fitted."""
+    path = tmp_path / "world.duckdb"
+    con = db.connect(path)
+    try:
+        write_synthetic_world(con, subjects=200, seed=2)
+        generate_corpus(con, CorpusConfig(seed=2))
+    finally:
+        con.close()
+    return path
+
+
+def test_generate_fits_when_needed_then_show_prints_the_case(world):
+    result = invoke("cases", "generate", "--db", world, "--n", 25, "--seed", 1, "-f", "json")
+    assert result.exit_code == 0, result.output
+    summary = {r["quantity"]: r["value"] for r in json.loads(result.stdout)}
+    assert summary["n_cases"] == 25 and summary["fitted_automatically"] is True
+    shown = invoke("cases", "show", "--db", world, "--case", 4, "-f", "json")
+    assert shown.exit_code == 0, shown.output
+    view = json.loads(shown.stdout)
+    assert view["case"]["case_id"] == 4
+    assert len(view["probes"]) == 16 and len(view["logical_probes"]) == 6
+    assert {p["probe"] for p in view["probes"]} == {"s1r1", "s1r2", "s2r1", "s2r2"}
+    table = invoke("cases", "show", "--db", world)
+    assert table.exit_code == 0 and "probes (Bayesian targets)" in table.stdout and "case 0" in table.stdout
+
+
+def test_missing_database_and_missing_corpus_name_the_command_to_run(tmp_path, make_world):
+    result = invoke("cases", "generate", "--db", tmp_path / "nope.duckdb")
+    assert result.exit_code == 1 and "Error: No database" in result.stderr
+    assert not (tmp_path / "nope.duckdb").exists()
+    bare = make_world([("educated at", "occupation")], [("Ann", "educated at", "Yale"), ("Ann", "occupation", "x")])
+    result = invoke("cases", "generate", "--db", bare)
+    assert result.exit_code == 1
+    assert "no corpus" in result.stderr and "kgedit corpus generate --db" in result.stderr
+    result = invoke("cases", "show", "--db", bare)
+    assert result.exit_code == 1 and "kgedit cases generate" in result.stderr
+
+
+def test_too_many_cases_existing_cases_bad_options_and_unknown_case(world):
+    result = invoke("cases", "generate", "--db", world, "--n", 100000)
+    assert result.exit_code == 1 and "only 200 corpus subjects are eligible" in result.stderr
+    assert "Traceback" not in result.output
+    assert invoke("cases", "generate", "--db", world, "--n", 10).exit_code == 0
+    again = invoke("cases", "generate", "--db", world, "--n", 10)
+    assert again.exit_code == 1 and "--overwrite" in again.stderr
+    assert invoke("cases", "generate", "--db", world, "--n", 12, "--overwrite").exit_code == 0
+    bad = invoke("cases", "generate", "--db", world, "--n", 0, "--overwrite")
+    assert bad.exit_code == 1 and "--n must be at least 1" in bad.stderr
+    bad = invoke("cases", "generate", "--db", world, "--target", 1.5, "--overwrite")
+    assert bad.exit_code == 1 and "strictly between 0 and 1" in bad.stderr
+    unknown = invoke("cases", "show", "--db", world, "--case", 12)
+    assert unknown.exit_code == 1 and "No case 12" in unknown.stderr and "0 to 11" in unknown.stderr
