@@ -101,6 +101,9 @@ def load_checkpoint(path: str | os.PathLike[str], device: str = "auto"):
     """(model in eval mode, tokenizer, KgeditConfig) from a checkpoint directory; fp32 weights."""
     from transformers import MistralForCausalLM
 
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()   # no "Loading weights" bar: the CLI owns stderr
     path = Path(path)
     config = read_config(path)
     tok = load_tokenizer(path)
