@@ -11,6 +11,7 @@ from .common import new_app
 from .lm import lm_app, train_command
 from .cases import cases_app
 from .corpus import corpus_app
+from .evaluate import evaluate_command, report_command
 from .bayes import bayes_app
 from .query import query_command
 from .sql import sql_command
@@ -39,6 +40,8 @@ app.add_typer(corpus_app, name="corpus")
 app.add_typer(cases_app, name="cases")
 app.add_typer(lm_app, name="lm")
 app.command("train")(train_command)
+app.command("evaluate")(evaluate_command)
+app.command("report")(report_command)
 
 
 def run() -> None:

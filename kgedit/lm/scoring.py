@@ -29,34 +29,49 @@ def length_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
 
 
+def teacher_forced_batch(seqs: Sequence[Sequence[int]], n_targets: Sequence[int], pad_id: int):
+    """Right-padded (ids, attention mask, is_target) for rows `seqs`; the last n_targets[i] tokens of row i
+    are the ones scored (is_target), everything before them is context."""
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(seqs), width), dtype=torch.long)
+    is_target = torch.zeros((len(seqs), width), dtype=torch.bool)   # [b, t]: token t is scored
+    for row, (seq, n_cont) in enumerate(zip(seqs, n_targets)):
+        n = len(seq)
+        ids[row, :n] = torch.tensor(seq)
+        mask[row, :n] = 1
+        is_target[row, n - n_cont:n] = True
+    return ids, mask, is_target
+
+
+def target_log_probs(model, ids: torch.Tensor, mask: torch.Tensor, is_target: torch.Tensor) -> torch.Tensor:
+    """[b] float64: sum of log p(token) over each row's target tokens (differentiable when grad is on)."""
+    logits = model(input_ids=ids, attention_mask=mask).logits            # [b, t, V]
+    # Token t is predicted by the logits at t-1; only those rows of the vocabulary are normalised.
+    pred = logits[:, :-1][is_target[:, 1:]].float()                       # [n_targets, V]
+    lp = torch.log_softmax(pred, dim=-1).gather(1, ids[:, 1:][is_target[:, 1:]][:, None])[:, 0]
+    rows = torch.nonzero(is_target[:, 1:])[:, 0]
+    return torch.zeros(len(ids), dtype=torch.float64, device=ids.device).index_add(0, rows, lp.double())
+
+
+def encode_pairs(tok, pairs: Sequence[tuple[str, str]]) -> tuple[list[list[int]], list[int]]:
+    """[BOS] prompt continuation token ids per pair, and the continuation's token count."""
+    prompts = encode(tok, [p for p, _ in pairs])
+    conts = encode(tok, [c for _, c in pairs])
+    return [[tok.bos_token_id, *p, *c] for p, c in zip(prompts, conts)], [len(c) for c in conts]
+
+
 @torch.no_grad()
 def score(model, tok, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
     """Sum of the continuation's token log-probs (full vocabulary) after [BOS] prompt, per pair (float64)."""
     if not pairs:
         return np.zeros(0)
-    prompts = encode(tok, [p for p, _ in pairs])
-    conts = encode(tok, [c for _, c in pairs])
-    seqs = [[tok.bos_token_id, *p, *c] for p, c in zip(prompts, conts)]
+    seqs, n_conts = encode_pairs(tok, pairs)
     out = np.zeros(len(pairs))
     device = model_device(model)
     for idx in length_batches([len(s) for s in seqs], batch_size):
-        width = len(seqs[idx[0]])
-        ids = torch.full((len(idx), width), tok.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(idx), width), dtype=torch.long)
-        is_target = torch.zeros((len(idx), width), dtype=torch.bool)   # [b, t]: token t is scored
-        for row, i in enumerate(idx):
-            n, n_cont = len(seqs[i]), len(conts[i])
-            ids[row, :n] = torch.tensor(seqs[i])
-            mask[row, :n] = 1
-            is_target[row, n - n_cont:n] = True
-        ids, mask, is_target = ids.to(device), mask.to(device), is_target.to(device)
-        logits = model(input_ids=ids, attention_mask=mask).logits            # [b, t, V]
-        # Token t is predicted by the logits at t-1; only those rows of the vocabulary are normalised.
-        pred = logits[:, :-1][is_target[:, 1:]].float()                       # [n_targets, V]
-        lp = torch.log_softmax(pred, dim=-1).gather(1, ids[:, 1:][is_target[:, 1:]][:, None])[:, 0]
-        rows = torch.nonzero(is_target[:, 1:])[:, 0]
-        sums = torch.zeros(len(idx), dtype=torch.float64, device=device).index_add_(0, rows, lp.double())
-        out[idx] = sums.cpu().numpy()
+        batch = teacher_forced_batch([seqs[i] for i in idx], [n_conts[i] for i in idx], tok.pad_token_id)
+        out[idx] = target_log_probs(model, *(t.to(device) for t in batch)).cpu().numpy()
     return out
 
 

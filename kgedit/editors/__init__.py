@@ -1,0 +1,32 @@
+"""Model editors (SPEC §8): one interface (kgedit.editors.base.Editor), looked up by name here."""
+
+from __future__ import annotations
+
+import difflib
+
+from kgedit.editors.base import EditOutcome, Editor, EditRequest, parse_params
+from kgedit.errors import KgeditError
+
+__all__ = ["EditOutcome", "EditRequest", "Editor", "editor_names", "make_editor"]
+
+
+def _registry() -> dict[str, type[Editor]]:
+    from kgedit.editors.lora import LoraEditor
+
+    return {cls.name: cls for cls in (LoraEditor,)}
+
+
+def editor_names() -> list[str]:
+    return sorted(_registry())
+
+
+
+def make_editor(name: str, model, tok, overrides: dict[str, str] | None = None) -> Editor:
+    """The editor `name` on (model, tok) with `key=value` parameter overrides (clear errors otherwise)."""
+    registry = _registry()
+    if name not in registry:
+        close = difflib.get_close_matches(name, registry, n=1)
+        hint = f"Did you mean {close[0]!r}? " if close else ""
+        raise KgeditError(f"Unknown editor {name!r}.", hint + "Editors: " + ", ".join(sorted(registry)))
+    cls = registry[name]
+    return cls(model, tok, parse_params(cls.Params, overrides, name))

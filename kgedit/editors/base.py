@@ -1,0 +1,108 @@
+"""The editor interface shared by every editing method (SPEC §8).
+
+An editor holds one language model and changes it in place: `edit(requests)` applies edit requests
+(one request for the paper's per-case editing; several for batched or sequential editing) and
+returns what it measured; `reset()` restores the model exactly as it was before the first edit since
+the last reset (tests check bit-identical weights). Whoever evaluates the edited model keeps calling
+the same model object: editors never replace it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, ClassVar
+
+from kgedit.errors import KgeditError
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """Teach the model that `prompt` continues with " {target}" (prompt = "{s} {r}"). The world ids
+    are there for editors that consult the world (the bayes editor); text-only editors ignore them."""
+    prompt: str
+    target: str
+    case_id: int = -1
+    subject_id: str = ""
+    relation_id: str = ""
+    object_id: str = ""
+
+    @property
+    def continuation(self) -> str:
+        return " " + self.target
+
+
+@dataclass
+class EditOutcome:
+    seconds: float                                          # wall time of the edit itself
+    trace: list[dict[str, float]] = field(default_factory=list)   # per optimisation step, when asked for
+    final_loss: float = float("nan")                        # mean NLL of the targets after the last step
+
+
+class Editor(ABC):
+    """Base class. Subclasses declare `name`, a frozen dataclass `Params` and implement _edit/_reset."""
+
+    name: ClassVar[str]
+    Params: ClassVar[type]
+
+    def __init__(self, model, tok, params: Any = None) -> None:
+        self.model, self.tok = model, tok
+        self.params = params if params is not None else self.Params()
+        self.edited = False
+
+    def prepare(self, world_db: Path, requests: Sequence[EditRequest]) -> None:
+        """Called once before a batch of future edits with the world they come from (default: nothing)."""
+
+    def edit(self, requests: Sequence[EditRequest], *, seed: int = 0, trace: bool = False) -> EditOutcome:
+        if not requests:
+            raise KgeditError("An edit needs at least one request.")
+        start = time.perf_counter()
+        outcome = self._edit(list(requests), seed=seed, trace=trace)
+        self.edited = True
+        outcome.seconds = time.perf_counter() - start
+        return outcome
+
+    def reset(self) -> None:
+        """Undo every edit since the last reset (no-op when nothing was edited)."""
+        if self.edited:
+            self._reset()
+            self.edited = False
+
+    @abstractmethod
+    def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome: ...
+
+    @abstractmethod
+    def _reset(self) -> None: ...
+
+
+def parse_params(params_type: type, overrides: dict[str, str] | None, editor: str) -> Any:
+    """The editor's default params with `key=value` overrides converted to the field's type."""
+    base = params_type()
+    if not overrides:
+        return base
+    known = {f.name: f for f in fields(params_type)}
+    changes: dict[str, Any] = {}
+    for key, raw in overrides.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"Did you mean {close[0]!r}? " if close else ""
+            raise KgeditError(f"The {editor} editor has no parameter {key!r}.",
+                              hint + "Its parameters: " + ", ".join(sorted(known)))
+        current = getattr(base, key)
+        try:
+            if isinstance(current, bool):
+                if str(raw).lower() not in ("true", "false", "1", "0"):
+                    raise ValueError(raw)
+                value: Any = str(raw).lower() in ("true", "1")
+            elif isinstance(current, (tuple, list)):
+                value = tuple(type(current[0])(v) for v in str(raw).split(",")) if current else tuple(str(raw).split(","))
+            else:
+                value = type(current)(raw)
+        except ValueError:
+            raise KgeditError(f"{editor} parameter {key}={raw!r} is not a valid {type(current).__name__}.") from None
+        changes[key] = value
+    return replace(base, **changes)

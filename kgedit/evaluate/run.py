@@ -1,0 +1,272 @@
+"""`kgedit evaluate`: pre-edit beliefs for every case (batched), then per case edit -> post-edit beliefs
+-> exact reset, with every result row in results/results.duckdb (SPEC §6, §8, §9).
+
+Resumable by construction: the cases and targets are copied into the results database when it is
+created; pre-edit rows are written per fixed chunk of case ids, and a case's post-edit rows and its
+edit row are written in one transaction, so an interrupted run keeps every finished case and a rerun
+of the same command does only what is missing. A rerun with another model, world, editor or editor
+parameters is refused (fingerprint), never mixed into the old results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kgedit import db
+from kgedit.errors import KgeditError
+from kgedit.evaluate.cases import Case, CaseSet, load_case_set
+from kgedit.evaluate.measure import Measurement, Measurer
+
+RESULTS_DB = "results.duckdb"
+CASE_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
+PRE_CHUNK = 64          # pre-edit rows are computed and written per block of 64 case ids
+Progress = Callable[[str, int, int], None]   # (phase, done, total)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    model: str
+    world_db: str
+    editor: str = "lora"
+    editor_params: dict[str, str] = field(default_factory=dict)
+    cases: int | None = None          # the first N cases (all when None)
+    seed: int = 0
+    device: str = "auto"
+    batch_size: int = 64
+    trace: bool = False
+
+    def check(self) -> None:
+        if self.cases is not None and self.cases < 1:
+            raise KgeditError(f"--cases must be at least 1 (got {self.cases}).")
+        if self.batch_size < 1:
+            raise KgeditError(f"--batch-size must be at least 1 (got {self.batch_size}).")
+
+
+@dataclass
+class EvalSummary:
+    out: Path
+    n_cases: int
+    n_done: int
+    resumed_cases: int
+    pre_seconds: float
+    edit_seconds: float
+    wall_seconds: float
+
+
+def edit_seed(seed: int, case_id: int) -> int:
+    """The editor's seed for one case: independent of which other cases run, or in which order."""
+    return int(np.random.SeedSequence([seed, case_id]).generate_state(1)[0])
+
+
+def results_path(out: Path) -> Path:
+    return Path(out) / RESULTS_DB
+
+
+def open_results(out: Path, *, read_only: bool = True) -> db.Connection:
+    path = results_path(out)
+    if not path.is_file():
+        raise KgeditError(f"No evaluation results in {out} (no {RESULTS_DB}).",
+                          "Run one first: kgedit evaluate --model ckpt/ --db world.duckdb --out " + str(out))
+    return db.connect(path, read_only=read_only)
+
+
+def _statements(name: str) -> list[str]:
+    body = "\n".join(line for line in db.load_sql(name).splitlines() if not line.lstrip().startswith("--"))
+    return [s.strip() for s in body.split(";") if s.strip()]
+
+
+def _create_results(path: Path, world_db: Path, n: int, config: dict[str, Any], fingerprint: str) -> None:
+    """A new results database with the cases copied in, built atomically."""
+    with db.building(path, overwrite=False) as con:
+        con.execute("ATTACH ? AS world (READ_ONLY)", [str(world_db)])
+        db.execute_script(con, "results")
+        for stmt in _statements("results_copy_cases"):
+            con.execute(stmt, {"n": n} if "$n" in stmt else None)
+        con.execute("INSERT INTO eval_info VALUES (?, ?, ?)",
+                    [json.dumps(config, sort_keys=True), fingerprint, dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)])
+        con.execute("DETACH world")
+
+
+def _world_cases(world_db: Path, requested: int | None) -> tuple[int, dict[str, Any]]:
+    if not world_db.is_file():
+        raise KgeditError(f"No database at {world_db}.", "Build the world, corpus and cases first (see README).")
+    con = db.connect(world_db, read_only=True)
+    try:
+        db.require_tables(con, CASE_TABLES, "benchmark cases", f"kgedit cases generate --db {world_db}")
+        cols, rows = db.fetch(con, "SELECT parameters, seed, n_cases, target, weight, kgedit_version FROM cases_info")
+    finally:
+        con.close()
+    info = dict(zip(cols, rows[0]))
+    available = int(info["n_cases"])
+    if requested is not None and requested > available:
+        raise KgeditError(f"--cases {requested} asks for more cases than {world_db} has ({available}).",
+                          f"Use --cases {available} or fewer, or generate more: kgedit cases generate --n {requested} --overwrite")
+    return (requested or available), info
+
+
+def _model_identity(model_dir: Path) -> dict[str, Any]:
+    from kgedit.lm import checkpoint as ckpt
+
+    kcfg = ckpt.read_config(model_dir)
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in model_dir.glob("*.safetensors")):
+        with open(model_dir / name, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    return {"preset": kcfg.preset.get("name"), "step": kcfg.step,
+            "tokens_seen": kcfg.tokens_seen, "weights_sha256": digest.hexdigest()}
+
+
+def _done_ids(con: db.Connection, sql: str) -> set[int]:
+    return {r[0] for r in db.fetch(con, sql)[1]}
+
+
+def write_measurement(con: db.Connection, m: Measurement, edit_row: tuple | None = None) -> None:
+    """Insert one measurement (and a case's edit row) in one transaction."""
+    import pyarrow as pa
+
+    tables = {
+        "generations": (m.generations, ["case_id", "phase", "probe", "generation"]),
+        "probe_scores": (m.probe_scores, ["case_id", "phase", "probe", "role", "object_id", "logp", "p_norm"]),
+        "logical_scores": (m.logical_scores, ["case_id", "phase", "kind", "t_lm"]),
+    }
+    with db.transaction(con):
+        for table, (rows, columns) in tables.items():
+            if not rows:
+                continue
+            arrow = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+            con.register("_rows", arrow)
+            try:
+                con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _rows")
+            finally:
+                con.unregister("_rows")
+        if edit_row is not None:
+            con.execute("INSERT INTO edits VALUES (?, ?, ?, ?)", list(edit_row))
+
+
+def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, Any, CaseSet], Measurer] | None = None,
+             model_loader: Callable[[], tuple[Any, Any, dict[str, Any]]] | None = None,
+             editor_factory: Callable[[Any, Any], Any] | None = None,
+             progress: Progress | None = None) -> EvalSummary:
+    """Run (or continue) an evaluation into `out`. The factories replace the LM, its measurer and the
+    editor (tests use an oracle that answers from the Bayesian model)."""
+    from kgedit.editors import make_editor
+
+    config.check()
+    start = time.perf_counter()
+    out, world_db = Path(out), Path(config.world_db)
+    n, cases_info = _world_cases(world_db, config.cases)
+    if model_loader is None:
+        from kgedit.lm import checkpoint as ckpt
+
+        identity = _model_identity(Path(config.model))
+
+        def model_loader():
+            model, tok, _ = ckpt.load_checkpoint(config.model, config.device)
+            return model, tok, identity
+    model, tok, identity = model_loader()
+    editor = editor_factory(model, tok) if editor_factory else make_editor(config.editor, model, tok, config.editor_params)
+    # Paths are not part of the fingerprint: a moved world or checkpoint is still the same evaluation.
+    determining = {"model": identity, "cases_info": cases_info,
+                   "n_cases": n, "editor": config.editor, "editor_params": asdict(editor.params)
+                   if hasattr(editor.params, "__dataclass_fields__") else editor.params, "seed": config.seed}
+    fingerprint = hashlib.sha256(json.dumps(determining, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    full_config = {**determining, "model_path": str(config.model), "world_db": str(world_db.resolve()),
+                   "device": config.device, "batch_size": config.batch_size, "trace": config.trace,
+                   "versions": _versions()}
+
+    path = results_path(out)
+    if out.exists() and not out.is_dir():
+        raise KgeditError(f"--out {out} is a file, not a folder.", "Choose a folder for the results.")
+    if path.is_file():
+        con = db.connect(path)
+        stored = db.fetch(con, "SELECT fingerprint, config FROM eval_info")[1]
+        if not stored or stored[0][0] != fingerprint:
+            con.close()
+            raise KgeditError(f"{out} holds results of a different evaluation (the model, the cases, their number, "
+                              "the editor or its parameters differ).",
+                              "Choose another --out, or delete that folder to start over.")
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        _create_results(path, world_db, n, full_config, fingerprint)
+        con = db.connect(path)
+    try:
+        case_set = load_case_set(con)
+        measurer = (measurer_factory or _lm_measurer(config.batch_size))(model, tok, case_set)
+        all_ids = sorted(case_set.cases)
+        resumed = len(_done_ids(con, "SELECT case_id FROM edits"))
+
+        # 1. Pre-edit beliefs of the unedited model, in fixed chunks of case ids.
+        pre_done = _done_ids(con, "SELECT DISTINCT case_id FROM generations WHERE phase = 'pre'")
+        todo = [c for c in all_ids if c not in pre_done]
+        t0 = time.perf_counter()
+        chunks: dict[int, list[int]] = {}
+        for c in todo:
+            chunks.setdefault(c // PRE_CHUNK, []).append(c)
+        done = len(all_ids) - len(todo)
+        for _, ids in sorted(chunks.items()):
+            if progress:
+                progress("pre-edit beliefs", done, len(all_ids))
+            write_measurement(con, measurer.measure(case_set.select(ids), "pre"))
+            done += len(ids)
+        pre_seconds = time.perf_counter() - t0
+        if progress:
+            progress("pre-edit beliefs", len(all_ids), len(all_ids))
+
+        # 2. Per case: edit, post-edit beliefs, exact reset.
+        post_done = _done_ids(con, "SELECT case_id FROM edits")
+        pending = [case_set.cases[c].edit_request() for c in all_ids if c not in post_done]
+        if pending:
+            if progress:
+                progress("preparing the editor", 0, 1)
+            editor.prepare(world_db, pending)
+        edit_seconds = 0.0
+        for i, case_id in enumerate(all_ids):
+            if progress:
+                progress("editing", i, len(all_ids))
+            if case_id in post_done:
+                continue
+            case: Case = case_set.cases[case_id]
+            try:
+                outcome = editor.edit([case.edit_request()], seed=edit_seed(config.seed, case_id), trace=config.trace)
+                m = measurer.measure([case], "post")
+            finally:
+                editor.reset()
+            edit_seconds += outcome.seconds
+            write_measurement(con, m, (case_id, outcome.seconds, outcome.final_loss,
+                                       json.dumps(outcome.trace) if config.trace else None))
+        if progress:
+            progress("editing", len(all_ids), len(all_ids))
+        n_done = len(_done_ids(con, "SELECT case_id FROM edits"))
+    finally:
+        con.close()
+    return EvalSummary(out, len(all_ids), n_done, resumed, pre_seconds, edit_seconds, time.perf_counter() - start)
+
+
+def _lm_measurer(batch_size: int):
+    def factory(model, tok, case_set):
+        from kgedit.evaluate.measure import LMMeasurer
+
+        return LMMeasurer(model, tok, case_set, batch_size)
+    return factory
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for pkg in ("kgedit", "torch", "transformers", "peft", "duckdb", "numpy"):
+        try:
+            found[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return found

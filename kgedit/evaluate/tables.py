@@ -1,0 +1,168 @@
+"""Tables 4/5 of the paper from a results database (SPEC §9), computed with kgedit.evaluate.metrics.
+
+Per split, rows pre / post / delta; columns generative accuracy and probabilistic coherence (MAE
+against the Bayesian target) on s1r1 s1r2 s2r1 s2r2, then logical coherence TF, neg, and, or.
+Pre-edit scores use each probe's corpus ground truth and the Bayesian belief before the edit;
+post-edit scores use the requested object on s1r1 and the Bayesian modal object after the edit on
+the others, with the Bayesian belief after the edit (weight n' as in the paper, or n).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from kgedit import db
+from kgedit.errors import KgeditError
+from kgedit.evaluate import metrics
+from kgedit.evaluate.cases import PROBES
+
+SPLITS = ("all_edit_requests", "downstream_answer_changes", "fixing_errors")
+SPLIT_TITLES = {"all_edit_requests": "All edit requests",
+                "downstream_answer_changes": "Edit requests w/ downstream answer changes",
+                "fixing_errors": "Fixing errors w.r.t. pretraining facts"}
+ACC_COLUMNS = tuple(f"acc_{p}" for p in PROBES)
+COH_COLUMNS = tuple(f"coh_{p}" for p in PROBES)
+LOGIC_COLUMNS = ("tf", "neg", "and", "or")
+COLUMNS = ACC_COLUMNS + COH_COLUMNS + LOGIC_COLUMNS
+MATCHES = ("exact", "contains")
+PROBS = ("raw", "norm")
+WEIGHTS = ("n_prime", "n")
+
+# The paper's Table 4/5 (mistral-83m, LoRA, n'): rows pre, post per split, columns as COLUMNS.
+PAPER = {
+    "all_edit_requests": {"pre": (.96, .93, .92, .92, .23, .24, .24, .24, .40, .22, .34, .21),
+                          "post": (1.00, .76, .91, .92, .05, .27, .23, .24, .52, .23, .34, .21)},
+    "downstream_answer_changes": {"pre": (.90, .97, .91, .98, .20, .34, .21, .34, .38, .22, .34, .22),
+                                  "post": (1.00, .01, .90, .98, .04, .59, .20, .34, .53, .23, .34, .22)},
+    "fixing_errors": {"pre": (.00, 1.00, .83, .93, .26, .23, .22, .23, .33, .22, .30, .20),
+                      "post": (1.00, .97, .85, .95, .05, .24, .23, .23, .54, .22, .30, .20)},
+}
+
+
+@dataclass(frozen=True)
+class SplitTable:
+    split: str
+    n: int
+    pre: dict[str, float]
+    post: dict[str, float]
+
+    @property
+    def delta(self) -> dict[str, float]:
+        return {c: self.post[c] - self.pre[c] for c in COLUMNS}
+
+    def as_dict(self) -> dict:
+        return {"split": self.split, "n": self.n, "pre": self.pre, "post": self.post, "delta": self.delta}
+
+
+@dataclass(frozen=True)
+class CaseArrays:
+    """Everything the tables need, one entry per finished case (aligned arrays)."""
+    case_ids: np.ndarray
+    reinforces: np.ndarray
+    downstream_changes: np.ndarray
+    generation: dict[tuple[str, str], list[str]]       # (phase, probe) -> generations
+    label: dict[tuple[str, str], list[str]]            # (phase, probe) -> object name to match
+    p_lm: dict[tuple[str, str], np.ndarray]            # (phase, probe) -> p_LM of the label object
+    p_bayes: dict[tuple[str, str], np.ndarray]         # (phase, probe) -> Bayesian target of it
+    p_lm_requested: dict[str, np.ndarray]              # phase -> p_LM(o_req | s1 r1)
+    t: dict[tuple[str, str], np.ndarray]               # (phase, kind) -> T_X
+    requested: list[str]                               # o_req names
+    ground_truth: list[str]                            # s1r1 ground-truth names
+
+
+def check_options(match: str, prob: str, weight: str) -> None:
+    for value, allowed, flag in ((match, MATCHES, "--match"), (prob, PROBS, "--prob"), (weight, WEIGHTS, "--weight")):
+        if value not in allowed:
+            raise KgeditError(f"{flag} must be one of {', '.join(allowed)} (got {value!r}).")
+
+
+def load_arrays(con: db.Connection, *, prob: str = "raw", weight: str = "n_prime") -> CaseArrays:
+    check_options("exact", prob, weight)
+    post_role = "post_mode" if weight == "n_prime" else "post_mode_n"
+    p_post = "p_n_prime" if weight == "n_prime" else "p_n"
+    changes = "downstream_answer_changes" if weight == "n_prime" else "downstream_answer_changes_n"
+    _, rows = db.fetch(con, f"SELECT c.case_id, c.reinforces, c.{changes} FROM eval_cases c "
+                            "JOIN edits e USING (case_id) ORDER BY c.case_id")
+    case_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    index = {c: i for i, c in enumerate(case_ids.tolist())}
+    n = len(case_ids)
+    value = "exp(s.logp)" if prob == "raw" else "s.p_norm"
+    # label rows: (phase, probe, role, target column)
+    _, prow = db.fetch(con, f"""
+        SELECT s.case_id, s.phase, s.probe, s.role, {value} AS p_lm, t.object,
+               CASE WHEN s.phase = 'pre' THEN t.p_pre ELSE t.{p_post} END AS p_bayes
+        FROM probe_scores s JOIN eval_case_probes t USING (case_id, probe, role)
+        WHERE s.case_id IN (SELECT case_id FROM edits)
+          AND ((s.phase = 'pre' AND s.role = 'ground_truth')
+               OR (s.phase = 'post' AND ((s.probe = 's1r1' AND s.role = 'requested') OR (s.probe <> 's1r1' AND s.role = ?)))
+               OR (s.probe = 's1r1' AND s.role = 'requested'))
+        ORDER BY ALL""", [post_role])
+    label: dict = {(ph, p): [""] * n for ph in ("pre", "post") for p in PROBES}
+    p_lm: dict = {(ph, p): np.full(n, np.nan) for ph in ("pre", "post") for p in PROBES}
+    p_bayes: dict = {(ph, p): np.full(n, np.nan) for ph in ("pre", "post") for p in PROBES}
+    p_req = {ph: np.full(n, np.nan) for ph in ("pre", "post")}
+    for case_id, phase, probe, role, p, obj, pb in prow:
+        i = index[case_id]
+        if probe == "s1r1" and role == "requested":
+            p_req[phase][i] = p
+        is_label = (role == "ground_truth") if phase == "pre" else (role == ("requested" if probe == "s1r1" else post_role))
+        if is_label:
+            label[(phase, probe)][i], p_lm[(phase, probe)][i], p_bayes[(phase, probe)][i] = obj, p, pb
+    _, grows = db.fetch(con, "SELECT case_id, phase, probe, generation FROM generations "
+                             "WHERE case_id IN (SELECT case_id FROM edits) ORDER BY ALL")
+    generation: dict = {(ph, p): [""] * n for ph in ("pre", "post") for p in PROBES}
+    for case_id, phase, probe, text in grows:
+        generation[(phase, probe)][index[case_id]] = text
+    _, trows = db.fetch(con, "SELECT case_id, phase, kind, t_lm FROM logical_scores "
+                             "WHERE case_id IN (SELECT case_id FROM edits) ORDER BY ALL")
+    t: dict = {}
+    for case_id, phase, kind, value_t in trows:
+        t.setdefault((phase, kind), np.full(n, np.nan))[index[case_id]] = value_t
+    _, names = db.fetch(con, "SELECT c.case_id, c.requested_object, g.name FROM eval_cases c "
+                             "JOIN eval_objects g ON g.object_id = c.object_id "
+                             "WHERE c.case_id IN (SELECT case_id FROM edits) ORDER BY c.case_id")
+    return CaseArrays(case_ids, np.array([bool(r[1]) for r in rows], dtype=bool),
+                      np.array([bool(r[2]) for r in rows], dtype=bool), generation, label, p_lm, p_bayes, p_req, t,
+                      [r[1] for r in names], [r[2] for r in names])
+
+
+def _matches(generations: list[str], labels: list[str], contains: bool) -> np.ndarray:
+    return np.array([metrics.generation_matches(g, y, contains=contains) for g, y in zip(generations, labels)],
+                    dtype=bool)
+
+
+def _row(a: CaseArrays, phase: str, mask: np.ndarray, contains: bool) -> dict[str, float]:
+    row: dict[str, float] = {}
+    for p in PROBES:
+        hits = _matches(a.generation[(phase, p)], a.label[(phase, p)], contains)[mask]
+        row[f"acc_{p}"] = float(hits.mean()) if hits.size else math.nan
+        row[f"coh_{p}"] = metrics.probabilistic_coherence(a.p_lm[(phase, p)][mask], a.p_bayes[(phase, p)][mask])
+    t = {k: v[mask] for (ph, k), v in a.t.items() if ph == phase}
+    row["tf"] = metrics.tf_coherence(a.p_lm_requested[phase][mask], t["tf_a"])
+    row["neg"] = metrics.negation_coherence(t["tf_a"], t["not_a"])
+    row["and"] = metrics.and_coherence(np.concatenate([t["and_ab"], t["and_ba"]]),
+                                       np.concatenate([t["tf_a"], t["tf_a"]]), np.concatenate([t["tf_b"], t["tf_b"]]))
+    row["or"] = metrics.or_coherence(t["or_ba"], t["tf_a"], t["tf_b"])
+    return row
+
+
+def split_masks(a: CaseArrays, contains: bool = False) -> dict[str, np.ndarray]:
+    outputs_request = _matches(a.generation[("pre", "s1r1")], a.requested, contains)
+    correct_pre = _matches(a.generation[("pre", "s1r1")], a.ground_truth, contains)
+    return {"all_edit_requests": metrics.all_edit_requests(outputs_request),
+            "downstream_answer_changes": metrics.downstream_answer_changes_split(outputs_request, a.downstream_changes),
+            "fixing_errors": metrics.fixing_errors(correct_pre, a.reinforces)}
+
+
+def compute_tables(con: db.Connection, *, match: str = "exact", prob: str = "raw",
+                   weight: str = "n_prime") -> list[SplitTable]:
+    check_options(match, prob, weight)
+    a = load_arrays(con, prob=prob, weight=weight)
+    contains = match == "contains"
+    tables = []
+    for split, mask in split_masks(a, contains).items():
+        tables.append(SplitTable(split, int(mask.sum()), _row(a, "pre", mask, contains), _row(a, "post", mask, contains)))
+    return tables

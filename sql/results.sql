@@ -1,0 +1,86 @@
+-- results.sql: schema of an evaluation's results database (results/results.duckdb), SPEC §9.
+-- Created by `kgedit evaluate`. The eval_* tables copy the evaluated cases and their Bayesian targets
+-- from the world database, so `kgedit report` needs nothing but this folder.
+
+CREATE TABLE eval_info (
+    config      JSON NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    started_at  TIMESTAMP NOT NULL
+);
+COMMENT ON TABLE eval_info IS 'One row: the evaluation''s configuration; a resumed run must have the same fingerprint.';
+COMMENT ON COLUMN eval_info.config IS 'Model, world, editor and its parameters, cases, seed, device, versions (JSON).';
+COMMENT ON COLUMN eval_info.fingerprint IS 'Hash of everything that determines the results (not the device or batch size).';
+COMMENT ON COLUMN eval_info.started_at IS 'When the evaluation was first started (UTC).';
+
+CREATE TABLE eval_cases AS SELECT * FROM world.cases WHERE false;
+COMMENT ON TABLE eval_cases IS 'The evaluated cases (a copy of the world''s cases rows, case_id < --cases).';
+CREATE TABLE eval_case_probes AS SELECT * FROM world.case_probes WHERE false;
+COMMENT ON TABLE eval_case_probes IS 'Bayesian targets of the evaluated cases'' probes (copy of case_probes).';
+CREATE TABLE eval_logical_probes AS SELECT * FROM world.case_logical_probes WHERE false;
+COMMENT ON TABLE eval_logical_probes IS 'Logical probes of the evaluated cases with Bayesian p(true) (copy of case_logical_probes).';
+CREATE TABLE eval_candidates (
+    relation_id VARCHAR NOT NULL,
+    object_id   VARCHAR NOT NULL,
+    PRIMARY KEY (relation_id, object_id)
+);
+COMMENT ON TABLE eval_candidates IS 'Candidate objects of each relation: every object the relation has in the world''s facts (plus any probe object); p_norm renormalises over these.';
+COMMENT ON COLUMN eval_candidates.relation_id IS 'relations.relation_id.';
+COMMENT ON COLUMN eval_candidates.object_id IS 'A candidate object of the relation.';
+CREATE TABLE eval_objects (
+    object_id VARCHAR PRIMARY KEY,
+    name      VARCHAR NOT NULL
+);
+COMMENT ON TABLE eval_objects IS 'Names of every candidate object.';
+COMMENT ON COLUMN eval_objects.object_id IS 'entities.entity_id.';
+COMMENT ON COLUMN eval_objects.name IS 'entities.name: the text the LM scores and generates.';
+
+CREATE TABLE generations (
+    case_id     INTEGER NOT NULL,
+    phase       VARCHAR NOT NULL CHECK (phase IN ('pre', 'post')),
+    probe       VARCHAR NOT NULL,
+    generation  VARCHAR NOT NULL,
+    PRIMARY KEY (case_id, phase, probe)
+);
+COMMENT ON TABLE generations IS 'Greedy continuation of each probe prompt "{s} {r}" before and after the case''s edit, cut at the first sentence boundary (not normalised).';
+COMMENT ON COLUMN generations.case_id IS 'eval_cases.case_id.';
+COMMENT ON COLUMN generations.phase IS 'pre: the unedited model; post: after the case''s edit (each case starts from the unedited model).';
+COMMENT ON COLUMN generations.probe IS 's1r1, s1r2, s2r1 or s2r2.';
+COMMENT ON COLUMN generations.generation IS 'The generated text.';
+
+CREATE TABLE probe_scores (
+    case_id     INTEGER NOT NULL,
+    phase       VARCHAR NOT NULL CHECK (phase IN ('pre', 'post')),
+    probe       VARCHAR NOT NULL,
+    role        VARCHAR NOT NULL,
+    object_id   VARCHAR NOT NULL,
+    logp        DOUBLE NOT NULL,
+    p_norm      DOUBLE NOT NULL,
+    PRIMARY KEY (case_id, phase, probe, role)
+);
+COMMENT ON TABLE probe_scores IS 'The LM''s probability of each probe object (the roles of eval_case_probes).';
+COMMENT ON COLUMN probe_scores.role IS 'ground_truth, requested, post_mode or post_mode_n (eval_case_probes.role).';
+COMMENT ON COLUMN probe_scores.object_id IS 'The scored object.';
+COMMENT ON COLUMN probe_scores.logp IS 'log p_LM(" {object}" | [BOS] prompt): sum of the object''s token log-probs over the full vocabulary.';
+COMMENT ON COLUMN probe_scores.p_norm IS 'p_LM of the object renormalised over the relation''s candidate objects (every object the relation has in the world).';
+
+CREATE TABLE logical_scores (
+    case_id     INTEGER NOT NULL,
+    phase       VARCHAR NOT NULL CHECK (phase IN ('pre', 'post')),
+    kind        VARCHAR NOT NULL,
+    t_lm        DOUBLE NOT NULL,
+    PRIMARY KEY (case_id, phase, kind)
+);
+COMMENT ON TABLE logical_scores IS 'T_X = p_LM(" true") / (p_LM(" true") + p_LM(" false")) after each logical prompt.';
+COMMENT ON COLUMN logical_scores.kind IS 'tf_a, not_a, and_ab, and_ba, or_ba or tf_b (eval_logical_probes.kind).';
+COMMENT ON COLUMN logical_scores.t_lm IS 'The LM''s credence that the quoted sentence is true.';
+
+CREATE TABLE edits (
+    case_id     INTEGER PRIMARY KEY,
+    seconds     DOUBLE NOT NULL,
+    final_loss  DOUBLE NOT NULL,
+    trace       JSON
+);
+COMMENT ON TABLE edits IS 'One row per edited case, written together with the case''s post-edit rows (a case is done when it is here).';
+COMMENT ON COLUMN edits.seconds IS 'Wall time of the edit itself (not the scoring).';
+COMMENT ON COLUMN edits.final_loss IS 'Mean per-token NLL of the requested object after the edit.';
+COMMENT ON COLUMN edits.trace IS 'Per-step [{step, loss, p_target}] when --trace was given, else NULL.';

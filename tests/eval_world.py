@@ -1,0 +1,35 @@
+"""A small real pipeline for the editor and evaluator tests: synthetic world (120 subjects), corpus,
+Bayesian fit, 16 cases, and a kgedit checkpoint of a very small Mistral trained for a few steps."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from kgedit import db
+from kgedit.cases import CasesConfig, generate_cases
+from kgedit.corpus.build import CorpusConfig, generate_corpus
+from kgedit.lm.presets import get_preset
+from kgedit.lm.train import TrainConfig, train
+from kgedit.world.synthetic import write_synthetic_world
+
+N_CASES = 16
+MICRO = dataclasses.replace(get_preset("tiny"), name="tiny", hidden_size=32, intermediate_size=64, num_layers=1,
+                            num_heads=2, num_kv_heads=2, block_size=64, batch_size=4, tokens=64 * 4 * 30,
+                            eval_every_tokens=10**9, save_every_tokens=10**9, warmup_steps=5)
+
+
+def build_world(path: Path, *, subjects: int = 120, n_cases: int = N_CASES) -> Path:
+    con = db.connect(path)
+    try:
+        write_synthetic_world(con, subjects=subjects, seed=3)
+        generate_corpus(con, CorpusConfig(seed=3))
+        generate_cases(con, CasesConfig(n=n_cases, seed=0))
+    finally:
+        con.close()
+    return path
+
+
+def build_checkpoint(world: Path, out: Path) -> Path:
+    train(world, out, TrainConfig(preset=MICRO, n_probe_facts=5, n_probe_sentences=2))
+    return out
