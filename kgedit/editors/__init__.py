@@ -11,9 +11,10 @@ __all__ = ["EditOutcome", "EditRequest", "Editor", "editor_names", "make_editor"
 
 
 def _registry() -> dict[str, type[Editor]]:
+    from kgedit.editors.bayes import BayesEditor
     from kgedit.editors.lora import LoraEditor
 
-    return {cls.name: cls for cls in (LoraEditor,)}
+    return {cls.name: cls for cls in (LoraEditor, BayesEditor)}
 
 
 def editor_names() -> list[str]:
