@@ -14,6 +14,7 @@ from .corpus import corpus_app
 from .evaluate import evaluate_command, report_command
 from .bayes import bayes_app
 from .query import query_command
+from .run import run_command
 from .sql import sql_command
 from .world import world_app
 
@@ -42,6 +43,7 @@ app.add_typer(lm_app, name="lm")
 app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("report")(report_command)
+app.command("run")(run_command)
 
 
 def run() -> None:

@@ -23,7 +23,7 @@ def _modules_loaded_by(args: list[str]) -> set[str]:
     return set(eval(line.removeprefix("LOADED ")))
 
 
-@pytest.mark.parametrize("args", [["--help"], ["sql", "--help"], ["evaluate", "--help"], ["report", "--help"]])
+@pytest.mark.parametrize("args", [["--help"], ["sql", "--help"], ["evaluate", "--help"], ["report", "--help"], ["run", "--help"]])
 def test_help_imports_no_heavy_library(args):
     assert _modules_loaded_by(args) == set()
 

@@ -54,3 +54,11 @@ def test_installed_wheel_answers_sql(installed_wheel, tmp_path):
     proc = _run_installed(installed_wheel, tmp_path, "sql", "SELECT count(*) AS n FROM facts", "--db", "w.duckdb", "-f", "csv")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["n", "2"]
+
+
+def test_installed_wheel_ships_the_built_in_experiments(installed_wheel, tmp_path):
+    for name in ("default", "paper"):
+        assert (installed_wheel / "kgedit" / "experiment" / f"{name}.toml").is_file()
+    proc = _run_installed(installed_wheel, tmp_path, "run", "--show", "default")
+    assert proc.returncode == 0, proc.stderr
+    assert 'preset = "tiny"' in proc.stdout

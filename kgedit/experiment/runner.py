@@ -1,0 +1,239 @@
+"""Running an experiment: the stages in order, each keyed by its own config and the keys of the stages
+it reads, recorded in OUT/experiment.json when the stage completes. A stage whose key is unchanged is
+skipped; a changed key reruns it and, through the chained keys, everything after it.
+
+    world -> corpus -> bayes -> cases --+
+                  \\-> lm (tokenizer + pretraining) --+-> evaluate (one per editor) -> report
+
+Pretraining and evaluation are themselves resumable: an interrupted `kgedit run` continues them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kgedit import db
+from kgedit.experiment.config import Experiment
+
+STATE_FILE = "experiment.json"
+# (stage, what it is doing, done, total); total None: indeterminate
+Progress = Callable[[str, str, float, float | None], None]
+
+
+@dataclass
+class RunSummary:
+    out: Path
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    results: dict[str, Path] = field(default_factory=dict)     # editor -> results folder
+    report: Path | None = None
+
+
+def _key(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def stage_keys(exp: Experiment) -> dict[str, str]:
+    keys = {"world": _key("world", exp["world"])}
+    keys["corpus"] = _key(keys["world"], exp["corpus"])
+    keys["bayes"] = _key(keys["corpus"], exp["bayes"])
+    keys["cases"] = _key(keys["bayes"], exp["cases"])
+    keys["lm"] = _key(keys["corpus"], exp["lm"])
+    ev = exp["evaluate"]
+    for editor in ev["editors"]:
+        keys[f"evaluate:{editor}"] = _key(keys["cases"], keys["lm"], ev["cases"], ev["seed"], editor,
+                                          ev["params"].get(editor, {}))
+    return keys
+
+
+def _read_state(out: Path) -> dict[str, str]:
+    path = out / STATE_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("stages", {})
+    except (ValueError, AttributeError):
+        return {}
+
+
+def _write_state(out: Path, exp: Experiment, stages: dict[str, str]) -> None:
+    tmp = out / (STATE_FILE + ".tmp")
+    tmp.write_text(json.dumps({"experiment": exp.source, "config": exp.sections, "stages": stages}, indent=2,
+                              sort_keys=True, default=str), encoding="utf-8")
+    tmp.replace(out / STATE_FILE)
+
+
+def _present_state(exp: Experiment) -> dict[str, str]:
+    """The recorded stage keys, less those whose outputs are gone (a deleted folder or database)."""
+    out, state = exp.out, _read_state(exp.out)
+    if not (out / "world.duckdb").is_file():
+        return {}
+    from kgedit.lm.checkpoint import is_checkpoint
+
+    if not is_checkpoint(out / "ckpt"):
+        state.pop("lm", None)
+    for editor in exp["evaluate"]["editors"]:
+        if not (out / "results" / editor / "results.duckdb").is_file():
+            state.pop(f"evaluate:{editor}", None)
+    return state
+
+
+def plan(exp: Experiment) -> list[tuple[str, bool]]:
+    """(stage, will run) in order, for the current state of the experiment folder."""
+    keys, state = stage_keys(exp), _present_state(exp)
+    return [(stage, state.get(stage) != key) for stage, key in keys.items()] + [("report", True)]
+
+
+def run_experiment(exp: Experiment, progress: Progress | None = None) -> RunSummary:
+    out = exp.out
+    if out.exists() and not out.is_dir():
+        from kgedit.errors import KgeditError
+        raise KgeditError(f"{out} is a file, not a folder.", "Set [experiment] out to a folder.")
+    out.mkdir(parents=True, exist_ok=True)
+    keys, state = stage_keys(exp), _present_state(exp)
+    summary = RunSummary(out)
+    world_db = out / "world.duckdb"
+    report = progress or (lambda *a: None)
+
+    def done(stage: str) -> None:
+        state[stage] = keys[stage]
+        _write_state(out, exp, state)
+        summary.ran.append(stage)
+
+    def fresh(stage: str) -> bool:
+        if state.get(stage) == keys[stage]:
+            summary.skipped.append(stage)
+            report(stage, "unchanged, skipped", 1, 1)
+            return False
+        state.pop(stage, None)
+        _write_state(out, exp, state)
+        return True
+
+    if fresh("world"):
+        _world(exp, world_db, lambda what: report("world", what, 0, None))
+        done("world")
+    if fresh("corpus"):
+        _with_db(world_db, lambda con: _corpus(exp, con, lambda w, d, t: report("corpus", w, d, t)))
+        done("corpus")
+    if fresh("bayes"):
+        _with_db(world_db, lambda con: _bayes(exp, con, lambda w: report("bayes", w, 0, None)))
+        done("bayes")
+    if fresh("cases"):
+        _with_db(world_db, lambda con: _cases(exp, con, world_db, lambda w, d, t: report("cases", w, d, t)))
+        done("cases")
+    ckpt = out / "ckpt"
+    if fresh("lm"):
+        _lm(exp, world_db, ckpt, out, report)
+        done("lm")
+    for editor in exp["evaluate"]["editors"]:
+        stage = f"evaluate:{editor}"
+        folder = out / "results" / editor
+        if fresh(stage):
+            _evaluate(exp, editor, world_db, ckpt, folder, out, lambda w, d, t: report(stage, w, d, t))
+            done(stage)
+        summary.results[editor] = folder
+    from kgedit.experiment.report import write_report
+
+    report("report", "writing", 0, None)
+    summary.report = write_report(exp, world_db, ckpt, summary.results, out / "report")
+    return summary
+
+
+def _with_db(path: Path, fn) -> None:
+    con = db.connect(path)
+    try:
+        fn(con)
+    finally:
+        con.close()
+
+
+def _world(exp: Experiment, world_db: Path, progress) -> None:
+    from kgedit.world.build import SyntheticSource, build_world
+    from kgedit.world.choice import parse_relation_list
+    from kgedit.world.wikidata import WikidataSource
+
+    w = exp["world"]
+    if w["source"] == "synthetic":
+        source: Any = SyntheticSource(subjects=w["subjects"], seed=w["seed"])
+    else:
+        source = WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),
+                                relations=Path(w["relations_file"]), read_n_facts=w["read_n_facts"],
+                                n_relations=w["n_relations"], direction=w["direction"],
+                                relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None)
+    build_world(world_db, source, overwrite=True, progress=progress)
+
+
+def _corpus(exp: Experiment, con, progress) -> None:
+    from kgedit.corpus.build import CorpusConfig, generate_corpus
+
+    c = exp["corpus"]
+    generate_corpus(con, CorpusConfig(facts=c["facts"], seed=c["seed"], doc_resamples=c["doc_resamples"],
+                                      max_sentences_per_doc=c["max_sentences_per_doc"],
+                                      min_true_prob=c["min_true_prob"]), overwrite=True, progress=progress)
+
+
+def _bayes(exp: Experiment, con, progress) -> None:
+    from kgedit.bayes.fit import fit
+
+    fit(con, prior_mass=exp["bayes"]["prior_mass"], progress=progress)
+
+
+def _cases(exp: Experiment, con, world_db: Path, progress) -> None:
+    from kgedit.cases import CasesConfig, generate_cases
+
+    c = exp["cases"]
+    generate_cases(con, CasesConfig(n=c["n"], seed=c["seed"], target=c["target"], weight=c["weight"]),
+                   overwrite=True, db_label=str(world_db), progress=progress)
+
+
+def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, report: Progress) -> None:
+    """Tokenizer and pretraining; a half-trained checkpoint of the same configuration is resumed."""
+    from kgedit.lm import checkpoint as ck
+    from kgedit.lm.presets import get_preset
+    from kgedit.lm.tokenizer import build_tokenizer
+    from kgedit.lm.train import TrainConfig, train
+
+    lm = exp["lm"]
+    preset = get_preset(lm["preset"])
+    marker = out / "lm.key"
+    key = stage_keys(exp)["lm"]
+    resumable = ck.is_checkpoint(ckpt) and marker.is_file() and marker.read_text() == key
+    if not resumable:
+        shutil.rmtree(ckpt, ignore_errors=True)
+        marker.write_text(key)
+        report("lm", "training the tokenizer", 0, None)
+        build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size)
+
+    def on_step(p) -> None:
+        acc = p.metrics.get("gen_acc") if p.metrics else None
+        what = f"pretraining {preset.name}: loss {p.loss:.3f}, {p.tokens_per_s:,.0f} tok/s" + (
+            f", gen. acc. {acc:.2f}" if acc is not None else "")
+        report("lm", what, p.step, p.total_steps)
+
+    train(world_db, ckpt, TrainConfig(preset=preset, tokens=lm["tokens"], seed=lm["seed"],
+                                      device=exp["experiment"]["device"]), resume=resumable, progress=on_step)
+
+
+def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: Path, out: Path, progress) -> None:
+    from kgedit.evaluate.report import write_outputs
+    from kgedit.evaluate.run import EvalConfig, evaluate
+
+    ev = exp["evaluate"]
+    params = {k: str(v) for k, v in ev["params"].get(editor, {}).items()}
+    config = EvalConfig(model=str(ckpt), world_db=str(world_db), editor=editor, editor_params=params,
+                        cases=ev["cases"], seed=ev["seed"], device=exp["experiment"]["device"],
+                        batch_size=ev["batch_size"])
+    marker = folder / "stage.key"
+    key = stage_keys(exp)[f"evaluate:{editor}"]
+    if folder.exists() and not (marker.is_file() and marker.read_text() == key):
+        shutil.rmtree(folder)      # results of another configuration: start over (resume only the same one)
+    folder.mkdir(parents=True, exist_ok=True)
+    marker.write_text(key)
+    summary = evaluate(config, folder, progress=progress)
+    write_outputs(folder, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds})

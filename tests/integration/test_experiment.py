@@ -1,0 +1,86 @@
+"""kgedit run: an experiment file drives every stage; unchanged stages are skipped, a changed one reruns
+with what depends on it; bad files are clear errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kgedit.errors import KgeditError
+from kgedit.experiment.config import load_experiment, parse
+from kgedit.experiment.runner import plan, run_experiment
+
+MICRO = """
+[experiment]
+name = "micro"
+out = "{out}"
+device = "cpu"
+[world]
+subjects = 120
+seed = 3
+[cases]
+n = {n}
+[lm]
+preset = "tiny"
+tokens = 20000
+[evaluate]
+cases = 5
+editors = ["lora", "bayes"]
+[evaluate.params.lora]
+steps = 2
+[evaluate.params.bayes]
+steps = 2
+"""
+
+
+def test_run_builds_everything_then_skips_what_did_not_change(tmp_path):
+    out = tmp_path / "exp"
+    exp = parse(MICRO.format(out=out, n=10), "micro.toml")
+    summary = run_experiment(exp)
+    assert summary.ran == ["world", "corpus", "bayes", "cases", "lm", "evaluate:lora", "evaluate:bayes"]
+    for name in ("report.md", "report.html", "training_curves.png", "editors.png"):
+        assert (out / "report" / name).stat().st_size > 0
+    assert list((out / "report").glob("case_*.png"))
+    md = (out / "report" / "report.md").read_text()
+    assert "Editor: lora" in md and "Editor: bayes" in md and "paper post" in md
+    for editor in ("lora", "bayes"):
+        assert json.loads((out / "results" / editor / "results.json").read_text())["n_done"] == 5
+    again = run_experiment(exp)
+    assert again.ran == [] and len(again.skipped) == 7
+    weights = (out / "ckpt" / "model.safetensors").stat().st_mtime_ns
+    more_cases = parse(MICRO.format(out=out, n=12), "micro.toml")
+    assert [s for s, runs in plan(more_cases) if runs] == ["cases", "evaluate:lora", "evaluate:bayes", "report"]
+    third = run_experiment(more_cases)
+    assert third.ran == ["cases", "evaluate:lora", "evaluate:bayes"]
+    assert (out / "ckpt" / "model.safetensors").stat().st_mtime_ns == weights   # the LM was not retrained
+
+
+def test_built_in_experiments_parse():
+    default = load_experiment(None)
+    assert default["lm"]["preset"] == "tiny" and default["evaluate"]["editors"] == ["lora", "bayes"]
+    paper = load_experiment("paper")
+    assert paper["lm"]["preset"] == "mistral-83m" and paper["cases"]["n"] == 5000
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[wrold]\nsubjects = 3", "unknown section [wrold]"),
+    ("[world]\nsubjekts = 3", "unknown key 'subjekts'"),
+    ("[world]\nsubjects = 'many'", "subjects must be int"),
+    ("[world]\nsubjects = 3\n[world]", "not valid TOML"),
+    ("[lm]\npreset = 'huge'", "Unknown model preset 'huge'"),
+    ("[evaluate]\neditors = ['lorra']", "unknown editor 'lorra'"),
+    ("[evaluate]\neditors = ['lora']\n[evaluate.params.bayes]\nlr = 1", "does not run"),
+    ("[world]\nsource = 'wikidata5m'", "triples is needed"),
+    ("[report]\nmatch = 'fuzzy'", "--match must be one of"),
+    ("[cases]\nn = 10\n[evaluate]\ncases = 20", "more than [cases] n"),
+])
+def test_bad_experiment_files_are_clear_errors(text, message):
+    with pytest.raises(KgeditError) as err:
+        parse(text, "x.toml")
+    assert message in str(err.value)
+
+
+def test_missing_experiment_file_is_a_clear_error(tmp_path):
+    with pytest.raises(KgeditError, match="No experiment file"):
+        load_experiment(str(tmp_path / "none.toml"))
