@@ -96,7 +96,7 @@ def _editor_plot(tables, path: Path) -> str:
             ax.set_ylabel(label)
             if row == 0:
                 ax.set_title(SPLIT_TITLES[split])
-    axes[0][0].legend(fontsize=8)
+    axes[0][0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -152,7 +152,7 @@ def _case_plot(results: dict[str, Path], folder: Path, case_id: int | None, weig
     for i, (name, values) in enumerate(series.items()):
         ax.bar(x + i * width, [values.get(p, 0.0) for p in probes], width, label=name)
     ax.set_xticks(x + width * (len(series) - 1) / 2,
-                  [f"{p}\n{labels[p][2]} → {labels[p][1]}" for p in probes], fontsize=8)
+                  [f"{p}\n{labels[p][2]}\n→ {labels[p][1]}" for p in probes], fontsize=7)
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability of the object")
     ax.set_title(f"Case {case_id}: edit \"{edit[0][0]}\"", fontsize=10)
