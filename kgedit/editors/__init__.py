@@ -7,7 +7,7 @@ import difflib
 from kgedit.editors.base import EditOutcome, Editor, EditRequest, parse_params
 from kgedit.errors import KgeditError
 
-__all__ = ["EditOutcome", "EditRequest", "Editor", "editor_names", "make_editor"]
+__all__ = ["check_params", "EditOutcome", "EditRequest", "Editor", "editor_names", "make_editor"]
 
 
 def _registry() -> dict[str, type[Editor]]:
@@ -20,6 +20,13 @@ def _registry() -> dict[str, type[Editor]]:
 def editor_names() -> list[str]:
     return sorted(_registry())
 
+
+
+def check_params(name: str, overrides: dict[str, str]) -> None:
+    """Raise the KgeditError make_editor would raise for these parameters, without a model."""
+    registry = _registry()
+    if name in registry:
+        parse_params(registry[name].Params, overrides, name)
 
 
 def make_editor(name: str, model, tok, overrides: dict[str, str] | None = None) -> Editor:

@@ -104,7 +104,7 @@ def _did_you_mean(word: str, choices, what: str) -> str:
 
 
 def _check(s: dict[str, dict[str, Any]], source: str) -> None:
-    from kgedit.editors import editor_names
+    from kgedit.editors import check_params, editor_names
     from kgedit.evaluate.tables import check_options
     from kgedit.lm.presets import get_preset
     from kgedit.world.build import check_source
@@ -129,6 +129,10 @@ def _check(s: dict[str, dict[str, Any]], source: str) -> None:
                               "Editors run: " + ", ".join(editors))
         if not isinstance(params, dict):
             raise KgeditError(f"{source}: [evaluate.params.{editor}] must be a table of parameters.")
+        try:
+            check_params(editor, {k: str(v) for k, v in params.items()})
+        except KgeditError as exc:
+            raise KgeditError(f"{source}: [evaluate.params.{editor}]: {exc.message}", exc.hint) from None
     r = s["report"]
     check_options(r["match"], r["prob"], r["weight"])
     if s["evaluate"]["cases"] is not None and s["evaluate"]["cases"] > s["cases"]["n"]:

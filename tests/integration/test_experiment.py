@@ -72,6 +72,7 @@ def test_built_in_experiments_parse():
     ("[evaluate]\neditors = ['lorra']", "unknown editor 'lorra'"),
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.bayes]\nlr = 1", "does not run"),
     ("[world]\nsource = 'wikidata5m'", "triples is needed"),
+    ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nstepz = 3", "no parameter 'stepz'"),
     ("[report]\nmatch = 'fuzzy'", "--match must be one of"),
     ("[cases]\nn = 10\n[evaluate]\ncases = 20", "more than [cases] n"),
 ])
