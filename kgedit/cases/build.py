@@ -19,7 +19,6 @@ Decisions (SPEC silent):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -30,13 +29,13 @@ from kgedit.cases import probes, targets
 from kgedit.cases.sampling import (DOWNSTREAM_CHANGE_PROBABILITY, ConditionalModes, TrainingFacts,
                                    choose_requests, draw_cases)
 from kgedit.errors import KgeditError, SchemaError
+from kgedit.progress import Progress, stepper
 
 CASES_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
 DEFAULT_CASES = 5000
 STEPS = 6
 
-Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def generate_cases(con: db.Connection, config: CasesConfig, *, overwrite: bool =
     if cases_exist(con) and not overwrite:
         raise SchemaError("This database already has benchmark cases.",
                           "Pass --overwrite to replace them (the old ones are kept if generation fails).")
-    step = _stepper(progress)
+    step = stepper(progress, STEPS)
     from kgedit.bayes.fit import fit, is_fitted
 
     fitted_automatically = not is_fitted(con)
@@ -164,14 +163,3 @@ def _current_answers(con: db.Connection, facts: TrainingFacts, draw, names: prob
     index = {obj: i for i, obj in enumerate(names.object)}
     current[np.asarray(found["key_id"], np.int64)] = [index[o] for o in found["mode_pre_id"].to_pylist()]
     return current
-
-
-def _stepper(progress: Progress | None) -> Callable[[str], None]:
-    done = [0]
-
-    def step(what: str) -> None:
-        if progress is not None:
-            progress(what, done[0], STEPS)
-        done[0] += 1
-
-    return step

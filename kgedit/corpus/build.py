@@ -9,7 +9,6 @@ writes run in one transaction, so a failure (or Ctrl-C) leaves the previous corp
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -22,13 +21,13 @@ from kgedit.corpus.generative import KIND_NAMES, Conditionals, WorldArrays, g_gr
 from kgedit.corpus.sentences import KIND_NAMES as SENTENCE_KINDS
 from kgedit.corpus.sentences import SentenceArrays, build_sentences
 from kgedit.errors import KgeditError, SchemaError
+from kgedit.progress import Progress, stepper
 
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
 CORPUS_TABLES = ("corpus_facts", "gen_conditionals", "sentences", "documents", "evidence", "corpus_info")
 WORLD_COMMAND = "kgedit world build --source synthetic --db world.duckdb (or --source wikidata5m …)"
 DEFAULT_FACTS = 100_000
 
-Progress = Callable[[str, int, int], None]  # (step description, steps done, steps in all)
 STEPS = 7
 
 
@@ -85,7 +84,7 @@ def generate_corpus(con: db.Connection, config: CorpusConfig, *, overwrite: bool
 
 
 def _generate(con: db.Connection, config: CorpusConfig, overwrite: bool, progress: Progress | None) -> dict[str, int]:
-    step = _stepper(progress)
+    step = stepper(progress, STEPS)
     step("reading the world")
     world = load_world(con)
     if corpus_exists(con) and not overwrite:
@@ -123,16 +122,6 @@ def _generate(con: db.Connection, config: CorpusConfig, overwrite: bool, progres
     step("done")
     return counts
 
-
-def _stepper(progress: Progress | None) -> Callable[[str], None]:
-    done = [0]
-
-    def step(what: str) -> None:
-        if progress is not None:
-            progress(what, done[0], STEPS)
-        done[0] += 1
-
-    return step
 
 
 def _insert(con: db.Connection, what: str, table: pa.Table) -> None:

@@ -62,8 +62,8 @@ class LMMeasurer:
         decoded = dict(zip(prompts, greedy_decode(self.model, self.tok, prompts, self.max_new_tokens,
                                                   self.batch_size, stop_mask=self.stop_mask)))
         logical = [(c.case_id, kind, prompt) for c in cases for kind, prompt in sorted(c.logical.items())]
-        t_values = p_true(self.model, self.tok, sorted({prompt for *_, prompt in logical}), self.batch_size)
-        t_of = dict(zip(sorted({prompt for *_, prompt in logical}), t_values))
+        logical_prompts = sorted({prompt for *_, prompt in logical})
+        t_of = dict(zip(logical_prompts, p_true(self.model, self.tok, logical_prompts, self.batch_size)))
 
         m = Measurement()
         for p in probes:

@@ -25,11 +25,11 @@ from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.evaluate.cases import Case, CaseSet, load_case_set
 from kgedit.evaluate.measure import Measurement, Measurer
+from kgedit.progress import Progress
 
 RESULTS_DB = "results.duckdb"
 CASE_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
 PRE_CHUNK = 64          # pre-edit rows are computed and written per block of 64 case ids
-Progress = Callable[[str, int, int], None]   # (phase, done, total)
 
 
 @dataclass(frozen=True)
