@@ -33,6 +33,13 @@ CREATE TABLE eval_objects (
 COMMENT ON TABLE eval_objects IS 'Names of every candidate object.';
 COMMENT ON COLUMN eval_objects.object_id IS 'entities.entity_id.';
 COMMENT ON COLUMN eval_objects.name IS 'entities.name: the text the LM scores and generates.';
+CREATE TABLE eval_subjects (
+    subject_id VARCHAR PRIMARY KEY,
+    name       VARCHAR NOT NULL
+);
+COMMENT ON TABLE eval_subjects IS 'Names of the evaluated cases'' subjects (s1 and s2): editors that locate the subject in the prompt (rome, memit) and the fluency prompts "{s}" need them.';
+COMMENT ON COLUMN eval_subjects.subject_id IS 'entities.entity_id.';
+COMMENT ON COLUMN eval_subjects.name IS 'entities.name: the subject as the prompts write it.';
 
 CREATE TABLE generations (
     case_id     INTEGER NOT NULL,

@@ -10,3 +10,7 @@ INSERT INTO eval_candidates
 INSERT INTO eval_objects
     SELECT entity_id, name FROM world.entities
     WHERE entity_id IN (SELECT object_id FROM eval_candidates) ORDER BY entity_id;
+INSERT INTO eval_subjects
+    SELECT entity_id, name FROM world.entities
+    WHERE entity_id IN (SELECT subject_id FROM eval_cases UNION SELECT other_subject_id FROM eval_cases)
+    ORDER BY entity_id;

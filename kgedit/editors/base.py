@@ -23,13 +23,15 @@ from kgedit.errors import KgeditError
 @dataclass(frozen=True)
 class EditRequest:
     """Teach the model that `prompt` continues with " {target}" (prompt = "{s} {r}"). The world ids
-    are there for editors that consult the world (the bayes editor); text-only editors ignore them."""
+    are there for editors that consult the world (the bayes editor); `subject` (the name the prompt
+    starts with) for editors that locate the subject's last token (rome, memit)."""
     prompt: str
     target: str
     case_id: int = -1
     subject_id: str = ""
     relation_id: str = ""
     object_id: str = ""
+    subject: str = ""
 
     @property
     def continuation(self) -> str:

@@ -34,12 +34,14 @@ class Case:
     subject_id: str = ""
     relation_id: str = ""
     requested_object_id: str = ""
+    subject: str = ""                # s1's name (the edit prompt starts with it)
+    other_subject: str = ""          # s2's name
 
     def edit_request(self):
         from kgedit.editors import EditRequest
 
         return EditRequest(self.edit_prompt, self.requested_object, self.case_id, self.subject_id,
-                           self.relation_id, self.requested_object_id)
+                           self.relation_id, self.requested_object_id, self.subject)
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,11 @@ class CaseSet:
 
 
 def load_case_set(con: db.Connection) -> CaseSet:
-    """From a results database (eval_cases, eval_case_probes, eval_logical_probes, eval_objects)."""
-    _, case_rows = db.fetch(con, "SELECT case_id, edit_prompt, requested_object, subject_id, relation_id, "
-                                 "requested_object_id FROM eval_cases ORDER BY case_id")
+    """From a results database (eval_cases, eval_case_probes, eval_logical_probes, eval_objects, eval_subjects)."""
+    _, case_rows = db.fetch(con, "SELECT c.case_id, c.edit_prompt, c.requested_object, c.subject_id, c.relation_id, "
+                                 "c.requested_object_id, s1.name, s2.name FROM eval_cases c "
+                                 "JOIN eval_subjects s1 ON s1.subject_id = c.subject_id "
+                                 "JOIN eval_subjects s2 ON s2.subject_id = c.other_subject_id ORDER BY c.case_id")
     _, probe_rows = db.fetch(con, "SELECT case_id, probe, role, prompt, relation_id, object_id FROM eval_case_probes "
                                   "ORDER BY case_id, probe, role")
     _, logical_rows = db.fetch(con, "SELECT case_id, kind, prompt FROM eval_logical_probes ORDER BY case_id, kind")
@@ -69,11 +73,11 @@ def load_case_set(con: db.Connection) -> CaseSet:
     for case_id, kind, prompt in logical_rows:
         logical.setdefault(case_id, {})[kind] = prompt
     cases = {}
-    for case_id, edit_prompt, requested, subject_id, relation_id, requested_id in case_rows:
+    for case_id, edit_prompt, requested, subject_id, relation_id, requested_id, s1, s2 in case_rows:
         case_probes = tuple(Probe(case_id, p, probes[(case_id, p)]["prompt"], probes[(case_id, p)]["relation_id"],
                                   probes[(case_id, p)]["objects"]) for p in PROBES)
         cases[case_id] = Case(case_id, edit_prompt, requested, case_probes, logical[case_id], subject_id,
-                              relation_id, requested_id)
+                              relation_id, requested_id, s1, s2)
     candidates: dict[str, list[str]] = {}
     for relation_id, object_id in cand_rows:
         candidates.setdefault(relation_id, []).append(object_id)

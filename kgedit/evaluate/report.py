@@ -13,7 +13,7 @@ from kgedit.evaluate.tables import COLUMNS, PAPER, SPLIT_TITLES, SplitTable, com
 from kgedit.report.render import render_rows
 
 RESULT_TABLES = ("eval_info", "eval_cases", "eval_case_probes", "eval_logical_probes", "eval_candidates",
-                 "eval_objects", "generations", "probe_scores", "logical_scores", "edits", "report_tables")
+                 "eval_objects", "eval_subjects", "generations", "probe_scores", "logical_scores", "edits", "report_tables")
 HEADERS = ("s1r1 acc", "s1r2 acc", "s2r1 acc", "s2r2 acc", "s1r1 coh", "s1r2 coh", "s2r1 coh", "s2r2 coh",
            "TF", "neg", "and", "or")
 

@@ -79,6 +79,7 @@ class OracleEditor(Editor):
     Params = OracleParams
 
     def _edit(self, requests, *, seed, trace):
+        assert all(r.subject and r.prompt.startswith(r.subject + " ") for r in requests), "requests name their subject"
         self.model.edited = True
         return EditOutcome(seconds=0.0, final_loss=0.0)
 
