@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -37,29 +39,28 @@ def evaluate_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the editors' random initialisations."),
     batch_size: int = typer.Option(64, "--batch-size", help="Scoring batch size."),
     trace: bool = typer.Option(False, "--trace", help="Keep per-step edit traces (loss, p(target)) in the results."),
+    sequential: str = typer.Option(None, "--sequential", metavar="N1,N2,…",
+                                   help="Apply the first edits cumulatively (no reset) and measure held-out accuracy "
+                                        "after each count, e.g. 1,10,50,100,500,1000 (Li et al.'s degradation curve)."),
     match: str = MatchOption, prob: str = ProbOption, weight: str = WeightOption, paper: bool = PaperOption,
 ) -> None:
-    """Edit every case with the editor, measure the LM before and after, print Tables 4/5."""
+    """Edit every case with the editor, measure the LM before and after, print Tables 4/5 and the
+    CounterFact scores (or, with --sequential, the degradation curve)."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from kgedit.evaluate.report import render_tables, write_outputs
-    from kgedit.evaluate.run import EvalConfig, evaluate, open_results
-    from kgedit.evaluate.tables import check_options, compute_tables
+    from kgedit.evaluate.report import write_outputs
+    from kgedit.evaluate.run import EvalConfig, evaluate
+    from kgedit.evaluate.tables import check_options
 
     check_options(match, prob, weight)
+    if sequential is not None:
+        _sequential(model, db_path, editor, sets, sequential, seed, device, batch_size, out_dir)
+        return
     config = EvalConfig(model=str(model), world_db=str(db_path), editor=editor, editor_params=_parse_sets(sets),
                         cases=cases, seed=seed, device=device, batch_size=batch_size, trace=trace)
     console = Console(stderr=True)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())
     try:
-        with Progress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task("loading", total=None)
-
-            def progress(phase: str, done: int, total: int) -> None:
-                bar.update(task, description=phase, completed=done, total=total)
-
+        with _progress_bar(console) as progress:
             summary = evaluate(config, out_dir, progress=progress)
     except KeyboardInterrupt:
         print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
@@ -70,28 +71,96 @@ def evaluate_command(
     console.print(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "
                   f"(edits {summary.edit_seconds:.1f} s, pre-edit scoring {summary.pre_seconds:.1f} s); "
                   f"results in {out_dir}/")
-    con = open_results(out_dir)
+    out(_render_results(out_dir, match, prob, weight, paper, "table"))
+
+
+@contextmanager
+def _progress_bar(console):
+    """A rich progress bar on stderr, driven by the library's (phase, done, total) callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def progress(phase: str, done: int, total: int) -> None:
+            bar.update(task, description=phase, completed=done, total=total)
+        yield progress
+
+
+def _sequential(model: Path, db_path: Path, editor: str, sets: list[str], counts: str, seed: int, device: str,
+                batch_size: int, out_dir: Path) -> None:
+    from rich.console import Console
+
+    from kgedit.evaluate.report import render_sequential
+    from kgedit.evaluate.sequential import SequentialConfig, parse_checkpoints, run_sequential
+
+    config = SequentialConfig(model=str(model), world_db=str(db_path), checkpoints=parse_checkpoints(counts),
+                              editor=editor, editor_params=_parse_sets(sets), seed=seed, device=device,
+                              batch_size=batch_size)
+    config.check()
+    console = Console(stderr=True)
+    try:
+        with _progress_bar(console) as progress:
+            result = run_sequential(config, out_dir, progress=progress)
+    except KeyboardInterrupt:
+        print_error("Interrupted; a sequential run keeps nothing half-done.", "Run the same command again.")
+        raise typer.Exit(130) from None
+    console.print(f"{result['runtime_per_edit']['n']} cumulative edits in {result['wall_seconds']:.1f} s; "
+                  f"results and degradation.png in {out_dir}/")
+    out(render_sequential(result))
+
+
+def _render_results(folder: Path, match: str, prob: str, weight: str, paper: bool, fmt: str) -> str:
+    """Tables 4/5, then the CounterFact group and the runtime per edit."""
+    from kgedit.evaluate.counterfact import counterfact_table, runtime
+    from kgedit.evaluate.report import render_counterfact, render_tables
+    from kgedit.evaluate.run import open_results
+    from kgedit.evaluate.tables import compute_tables
+
+    con = open_results(folder)
     try:
         tables = compute_tables(con, match=match, prob=prob, weight=weight)
+        cf, time = counterfact_table(con), runtime(con)
     finally:
         con.close()
-    out(render_tables(tables, paper=paper))
+    if fmt == "json":
+        return json.dumps({"tables": json.loads(render_tables(tables, fmt="json")),
+                           **json.loads(render_counterfact(cf, time, fmt="json"))}, indent=2)
+    if fmt == "csv":
+        return render_tables(tables, fmt="csv")
+    return render_tables(tables, paper=paper) + "\n\n" + render_counterfact(cf, time)
 
 
 def report_command(
-    results: Path = typer.Argument(..., help="Results folder of kgedit evaluate."),
+    results: list[Path] = typer.Argument(..., help="Results folder of kgedit evaluate (several with --compare)."),
+    compare: bool = typer.Option(False, "--compare", help="Editors side by side: one row per results folder."),
+    split: str = typer.Option("all_edit_requests", "--split",
+                              help="With --compare: all_edit_requests, downstream_answer_changes or fixing_errors."),
     match: str = MatchOption, prob: str = ProbOption, weight: str = WeightOption, paper: bool = PaperOption,
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table, json or csv."),
 ) -> None:
-    """Re-print Tables 4/5 of an evaluation (any match / probability / weight variant)."""
-    from kgedit.evaluate.report import render_tables
-    from kgedit.evaluate.run import open_results
-    from kgedit.evaluate.tables import check_options, compute_tables
+    """Re-print an evaluation's tables (any match / probability / weight variant), or compare several."""
+    from kgedit.evaluate.tables import check_options
 
     check_options(match, prob, weight)
-    con = open_results(results)
-    try:
-        tables = compute_tables(con, match=match, prob=prob, weight=weight)
-    finally:
-        con.close()
-    out(render_tables(tables, paper=paper, fmt=fmt.value))
+    if compare:
+        from kgedit.evaluate.compare import compare_rows
+        from kgedit.evaluate.report import render_compare
+
+        rows = compare_rows(results, split=split, match=match, prob=prob, weight=weight)
+        out(render_compare(rows, split, fmt=fmt.value))
+        return
+    if len(results) > 1:
+        raise KgeditError(f"kgedit report got {len(results)} folders; one, or several with --compare.",
+                          "kgedit report --compare " + " ".join(str(r) for r in results))
+    from kgedit.evaluate.sequential import SEQUENTIAL_DB, load_sequential
+
+    folder = results[0]
+    if (folder / SEQUENTIAL_DB).is_file() and not (folder / "results.duckdb").is_file():
+        from kgedit.evaluate.report import render_sequential
+
+        out(render_sequential(load_sequential(folder), fmt=fmt.value))
+        return
+    out(_render_results(folder, match, prob, weight, paper, fmt.value))

@@ -48,10 +48,10 @@ CREATE TABLE generations (
     generation  VARCHAR NOT NULL,
     PRIMARY KEY (case_id, phase, probe)
 );
-COMMENT ON TABLE generations IS 'Greedy continuation of each probe prompt "{s} {r}" before and after the case''s edit, cut at the first sentence boundary (not normalised).';
+COMMENT ON TABLE generations IS 'Greedy continuation of each probe prompt "{s} {r}" before and after the case''s edit, cut at the first sentence boundary (not normalised); and per case the free 32-token continuation of "{s1}" (probe fluency) that CounterFact''s fluency GE is computed on.';
 COMMENT ON COLUMN generations.case_id IS 'eval_cases.case_id.';
 COMMENT ON COLUMN generations.phase IS 'pre: the unedited model; post: after the case''s edit (each case starts from the unedited model).';
-COMMENT ON COLUMN generations.probe IS 's1r1, s1r2, s2r1 or s2r2.';
+COMMENT ON COLUMN generations.probe IS 's1r1, s1r2, s2r1, s2r2, or fluency (continuation of the subject s1 alone).';
 COMMENT ON COLUMN generations.generation IS 'The generated text.';
 
 CREATE TABLE probe_scores (

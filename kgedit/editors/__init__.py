@@ -12,14 +12,14 @@ __all__ = ["check_params", "EditOutcome", "EditRequest", "Editor", "editor_names
 
 def _registry() -> dict[str, type[Editor]]:
     from kgedit.editors.bayes import BayesEditor
+    from kgedit.editors.finetune import FtEditor, FtLEditor
     from kgedit.editors.lora import LoraEditor
 
-    return {cls.name: cls for cls in (LoraEditor, BayesEditor)}
+    return {cls.name: cls for cls in (LoraEditor, BayesEditor, FtEditor, FtLEditor)}
 
 
 def editor_names() -> list[str]:
     return sorted(_registry())
-
 
 
 def check_params(name: str, overrides: dict[str, str]) -> None:

@@ -12,10 +12,14 @@ import numpy as np
 
 from kgedit.evaluate.cases import Case, CaseSet
 
+# Fluency (ROME's GE): a free greedy continuation of "[BOS] {s1}" this many tokens long, per case.
+FLUENCY_PROBE = "fluency"
+FLUENCY_TOKENS = 32
+
 
 @dataclass
 class Measurement:
-    generations: list[tuple] = field(default_factory=list)    # (case_id, phase, probe, generation)
+    generations: list[tuple] = field(default_factory=list)    # (case_id, phase, probe | "fluency", generation)
     probe_scores: list[tuple] = field(default_factory=list)   # (case_id, phase, probe, role, object_id, logp, p_norm)
     logical_scores: list[tuple] = field(default_factory=list)  # (case_id, phase, kind, t_lm)
 
@@ -61,6 +65,9 @@ class LMMeasurer:
         prompts = sorted({p.prompt for p in probes})
         decoded = dict(zip(prompts, greedy_decode(self.model, self.tok, prompts, self.max_new_tokens,
                                                   self.batch_size, stop_mask=self.stop_mask)))
+        subjects = sorted({c.subject for c in cases})
+        free = dict(zip(subjects, greedy_decode(self.model, self.tok, subjects, FLUENCY_TOKENS, self.batch_size,
+                                                boundary="")))
         logical = [(c.case_id, kind, prompt) for c in cases for kind, prompt in sorted(c.logical.items())]
         logical_prompts = sorted({prompt for *_, prompt in logical})
         t_of = dict(zip(logical_prompts, p_true(self.model, self.tok, logical_prompts, self.batch_size)))
@@ -73,5 +80,6 @@ class LMMeasurer:
             for role, object_id in sorted(p.objects.items()):
                 lp = float(logps[pair_index[(p.prompt, " " + names[object_id])]])
                 m.probe_scores.append((p.case_id, phase, p.probe, role, object_id, lp, float(np.exp(lp - log_total))))
+        m.generations += [(c.case_id, phase, FLUENCY_PROBE, free[c.subject]) for c in cases]
         m.logical_scores = [(case_id, phase, kind, float(t_of[prompt])) for case_id, kind, prompt in logical]
         return m

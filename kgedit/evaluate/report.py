@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kgedit import db
+from kgedit.evaluate.counterfact import SCORES, CounterfactTable, Runtime, counterfact_table, runtime
 from kgedit.evaluate.tables import COLUMNS, PAPER, SPLIT_TITLES, SplitTable, compute_tables
 from kgedit.report.render import render_rows
 
@@ -51,6 +52,78 @@ def render_tables(tables: list[SplitTable], *, paper: bool = False, fmt: str = "
     return "\n\n".join(parts) + "\n" + note
 
 
+def render_counterfact(table: CounterfactTable, time: Runtime, *, fmt: str = "table") -> str:
+    """The CounterFact group (ROME's Table 4 columns, in %, GE as is) and the runtime per edit."""
+    rows = [[name, *(getattr(r, c) for c in SCORES)] for name, r in (("pre-edit", table.pre), ("post-edit", table.post))]
+    if fmt == "json":
+        return json.dumps(_no_nan({"counterfact": table.as_dict(), "runtime": time.as_dict()}), indent=2)
+    if fmt == "csv":
+        return render_rows(["row", *SCORES], rows, "csv")
+    shown = [[name, *(_pct(v) for v in vals[:-1]), _fmt(vals[-1])] for name, *vals in rows]
+    text = render_rows(["", *SCORES], shown, "table", width=140,
+                       title=f"CounterFact scores (n = {table.n} contradicting edits, "
+                             f"{table.n_neighbour} with a distinct neighbour answer)")
+    return (text + "\nS, ES/EM, PS/PM, NS/NM in % (ROME: higher is better); GE = fluency, bits.\n"
+            f"Runtime per edit: mean {_secs(time.mean)}, p50 {_secs(time.p50)}, p95 {_secs(time.p95)} "
+            f"over {time.n} edits ({_secs(time.total)} in all)")
+
+
+# The compare table shows these (json / csv carry every column of kgedit.evaluate.compare).
+COMPARE_SHOWN = (("acc_s1r1", "s1r1 acc"), ("acc_s1r2", "s1r2 acc"), ("acc_s2r1", "s2r1 acc"), ("acc_s2r2", "s2r2 acc"),
+                 ("coh_s1r1", "s1r1 coh"), ("coh_s1r2", "s1r2 coh"), ("tf", "TF"), ("S", "S %"), ("ES", "ES %"),
+                 ("PS", "PS %"), ("NS", "NS %"), ("GE", "GE"), ("sec_mean", "s/edit"), ("sec_p95", "p95 s"))
+
+
+def render_compare(rows: list, split: str, *, fmt: str = "table") -> str:
+    """Editors side by side (rows of kgedit.evaluate.compare.compare_rows), post-edit values."""
+    from kgedit.evaluate.compare import COMPARE_COLUMNS, distinguishing_params
+
+    labels = distinguishing_params(rows)
+    if fmt == "json":
+        return json.dumps(_no_nan([{"folder": r.folder, "editor": r.editor, "params": r.params, "split": split,
+                                    "n": r.n, "post": r.values} for r in rows]), indent=2)
+    if fmt == "csv":
+        return render_rows(["folder", "editor", "params", "split", "n", *COMPARE_COLUMNS],
+                           [[r.folder, r.editor, label, split, r.n, *(r.values[c] for c in COMPARE_COLUMNS)]
+                            for r, label in zip(rows, labels)], "csv")
+    shown = []
+    for r, label in zip(rows, labels):
+        cells = []
+        for key, _ in COMPARE_SHOWN:
+            v = r.values[key]
+            cells.append(_pct(v) if key in ("S", "ES", "PS", "NS") else (_secs(v)[:-2] if key.startswith("sec") else _fmt(v)))
+        shown.append([Path(r.folder).name or r.folder, r.editor + (f" ({label})" if label else ""), r.n, *cells])
+    return (render_rows(["results", "editor", "n", *(h for _, h in COMPARE_SHOWN)], shown, "table", width=180,
+                        title=f"Post-edit, {SPLIT_TITLES[split].lower()}; CounterFact over contradicting edits")
+            + "\naccuracy ↑, coherence ↓ (MAE to the Bayesian posterior), S/ES/PS/NS ↑ (%), GE fluency ↑, seconds per edit")
+
+
+def render_sequential(result: dict[str, Any], *, fmt: str = "table") -> str:
+    """The degradation curve of a sequential run (kgedit.evaluate.sequential) as a table."""
+    from kgedit.evaluate.sequential import POINT_COLUMNS
+
+    points = result["points"]
+    if fmt == "json":
+        return json.dumps(_no_nan(result), indent=2, sort_keys=True)
+    if fmt == "csv":
+        return render_rows(list(POINT_COLUMNS), [[p[c] for c in POINT_COLUMNS] for p in points], "csv")
+    headers = ["edits", "held-out facts", "T/F", "not", "and", "or", "edits retained", "edit time"]
+    rows = [[p["n_edits"], *(_fmt(p[c]) for c in POINT_COLUMNS[1:7]), f"{p['edit_seconds']:.1f} s"] for p in points]
+    time, held = result["runtime_per_edit"], result["heldout"]
+    return (render_rows(headers, rows, "table", width=140,
+                        title=f"Sequential {result['config']['editor']} edits without reset (accuracy)")
+            + f"\nheld-out: {held['facts']} corpus facts, {sum(held['sentences'].values())} T/F sentences; "
+              f"runtime per edit: mean {_secs(time['mean'])}, p50 {_secs(time['p50'])}, p95 {_secs(time['p95'])}")
+
+
+def _pct(value: float) -> str:
+    return "–" if value is None or math.isnan(value) else f"{100 * value:.1f}"
+
+
+def _secs(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.3f} s"
+
+
 def _no_nan(value: Any) -> Any:
     """NaN (an empty split's score) becomes null: results.json stays strict JSON."""
     if isinstance(value, float) and math.isnan(value):
@@ -69,6 +142,7 @@ def write_outputs(out: Path, timings: dict[str, float]) -> dict[str, Any]:
     try:
         tables = compute_tables(con)
         norm = compute_tables(con, prob="norm")
+        cf, time = counterfact_table(con), runtime(con)
         with db.transaction(con):
             con.execute("CREATE OR REPLACE TABLE report_tables (split VARCHAR, n INTEGER, row VARCHAR, "
                         + ", ".join(f'"{c}" DOUBLE' for c in COLUMNS) + ")")
@@ -83,17 +157,17 @@ def write_outputs(out: Path, timings: dict[str, float]) -> dict[str, Any]:
         for name in RESULT_TABLES:
             con.execute(f"COPY (SELECT * FROM {name}) TO '{(parquet / (name + '.parquet')).as_posix()}' (FORMAT parquet)")
         config = json.loads(db.fetch(con, "SELECT config FROM eval_info")[1][0][0])
-        _, edit_stats = db.fetch(con, "SELECT count(*), sum(seconds), avg(seconds), median(seconds) FROM edits")
         n_cases = db.fetch(con, "SELECT count(*) FROM eval_cases")[1][0][0]
     finally:
         con.close()
-    count, total, mean, median = edit_stats[0]
     result = {
         "config": config,
         "seeds": {"cases": config["cases_info"]["seed"], "evaluate": config["seed"]},
-        "n_cases": n_cases, "n_done": count,
-        "timings": {**timings, "edit_seconds_total": total, "edit_seconds_mean": mean, "edit_seconds_median": median},
+        "n_cases": n_cases, "n_done": time.n,
+        "timings": timings,
+        "runtime_per_edit": time.as_dict(),
         "tables": [t.as_dict() for t in tables],
+        "counterfact": cf.as_dict(),
         "tables_p_norm": [t.as_dict() for t in norm],
         "options": {"match": "exact", "prob": "raw (tables) and norm (tables_p_norm)", "weight": "n_prime"},
     }

@@ -112,7 +112,7 @@ def load_arrays(con: db.Connection, *, prob: str = "raw", weight: str = "n_prime
         if is_label:
             label[(phase, probe)][i], p_lm[(phase, probe)][i], p_bayes[(phase, probe)][i] = obj, p, pb
     _, grows = db.fetch(con, "SELECT case_id, phase, probe, generation FROM generations "
-                             "WHERE case_id IN (SELECT case_id FROM edits) ORDER BY ALL")
+                             "WHERE case_id IN (SELECT case_id FROM edits) AND list_contains(?, probe) ORDER BY ALL", [list(PROBES)])
     generation: dict = {(ph, p): [""] * n for ph in ("pre", "post") for p in PROBES}
     for case_id, phase, probe, text in grows:
         generation[(phase, probe)][index[case_id]] = text

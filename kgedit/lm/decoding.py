@@ -34,10 +34,11 @@ def cut_at_boundary(text: str, boundary: str = BOUNDARY) -> str:
 
 @torch.no_grad()
 def greedy_decode(model, tok, prompts: Sequence[str], max_new_tokens: int, batch_size: int = 64,
-                  *, stop_mask: torch.Tensor | None = None) -> list[str]:
-    """Greedy continuation of [BOS] prompt for each prompt, cut at the first boundary (not stripped)."""
+                  *, stop_mask: torch.Tensor | None = None, boundary: str = BOUNDARY) -> list[str]:
+    """Greedy continuation of [BOS] prompt for each prompt, cut at the first boundary (not stripped).
+    boundary="" decodes max_new_tokens or up to EOS (free text, e.g. for fluency)."""
     device = model_device(model)
-    stop = (stop_mask if stop_mask is not None else stop_token_mask(tok)).to(device)
+    stop = (stop_mask if stop_mask is not None else stop_token_mask(tok, boundary)).to(device)
     encoded = [[tok.bos_token_id, *ids] for ids in encode(tok, list(prompts))]
     outputs: list[str] = [""] * len(prompts)
     for idx in length_batches([len(e) for e in encoded], batch_size):
@@ -46,7 +47,7 @@ def greedy_decode(model, tok, prompts: Sequence[str], max_new_tokens: int, batch
         for i, ids in zip(idx, generated):
             if tok.eos_token_id in ids:
                 ids = ids[:ids.index(tok.eos_token_id)]
-            outputs[i] = cut_at_boundary(tok.decode(ids))
+            outputs[i] = cut_at_boundary(tok.decode(ids), boundary)
     return outputs
 
 

@@ -40,9 +40,37 @@ def test_evaluate_prints_the_tables_and_report_reprints_them(pipeline, tmp_path)
     report = invoke("report", out, "--paper")
     assert report.exit_code == 0, report.output
     assert "paper post" in report.stdout and "1.00" in report.stdout
+    assert "CounterFact scores" in report.stdout and "Runtime per edit: mean" in report.stdout
     as_json = json.loads(invoke("report", out, "--format", "json", "--prob", "norm", "--match", "contains").stdout)
-    assert [t["split"] for t in as_json] == ["all_edit_requests", "downstream_answer_changes", "fixing_errors"]
+    assert [t["split"] for t in as_json["tables"]] == ["all_edit_requests", "downstream_answer_changes", "fixing_errors"]
+    assert set(as_json["counterfact"]["post"]) == {"S", "ES", "EM", "PS", "PM", "NS", "NM", "GE"}
+    assert as_json["runtime"]["n"] == 3
     assert invoke("report", out, "-f", "csv").stdout.startswith("split,n,row,acc_s1r1")
+
+
+def test_report_compare_puts_editors_side_by_side(pipeline, tmp_path):
+    world, ckpt = pipeline
+    runs = {"lora": ["--set", "steps=2"], "ft": ["--set", "steps=2"], "ft_l": ["--set", "steps=3"]}
+    for editor, sets in runs.items():
+        result = invoke("evaluate", "--model", ckpt, "--db", world, "--cases", 2, "--editor", editor, *sets,
+                        "--device", "cpu", "--out", tmp_path / editor)
+        assert result.exit_code == 0, result.output
+    table = invoke("report", "--compare", *(tmp_path / e for e in runs))
+    assert table.exit_code == 0, table.output
+    for editor in runs:
+        assert editor in table.stdout
+    rows = json.loads(invoke("report", "--compare", *(tmp_path / e for e in runs), "-f", "json",
+                             "--split", "fixing_errors").stdout)
+    assert [r["editor"] for r in rows] == list(runs) and rows[2]["params"]["norm_constraint"] > 0
+    assert {"S", "acc_s1r1", "sec_p95"} <= set(rows[0]["post"])
+    lines = invoke("report", "--compare", tmp_path / "lora", tmp_path / "ft", "-f", "csv").stdout.splitlines()
+    assert lines[0].startswith("folder,editor,params,split,n,acc_s1r1") and len(lines) == 3
+    one = invoke("report", tmp_path / "lora", tmp_path / "ft")
+    assert one.exit_code == 1 and "--compare" in one.stderr
+    alone = invoke("report", "--compare", tmp_path / "lora")
+    assert alone.exit_code == 1 and "at least two" in alone.stderr
+    bad = invoke("report", "--compare", tmp_path / "lora", tmp_path / "ft", "--split", "some")
+    assert bad.exit_code == 1 and "--split must be one of" in bad.stderr
 
 
 @pytest.mark.parametrize("args, message", [
@@ -73,3 +101,33 @@ def test_missing_things_are_errors_with_hints(pipeline, tmp_path):
     no_results = invoke("report", tmp_path / "nothing")
     assert no_results.exit_code == 1 and "No evaluation results" in no_results.stderr
     assert "Hint: Run one first" in no_results.stderr
+
+
+def test_sequential_edits_give_a_degradation_curve(pipeline, tmp_path):
+    world, ckpt = pipeline
+    out = tmp_path / "seq"
+    args = ["evaluate", "--model", ckpt, "--db", world, "--editor", "ft", "--set", "steps=3", "--device", "cpu",
+            "--out", out, "--sequential"]
+    result = invoke(*args, "1,3")
+    assert result.exit_code == 0, result.output
+    assert "Sequential ft edits without reset" in result.stdout and "3 cumulative edits" in result.stderr
+    data = json.loads((out / "sequential.json").read_text())
+    assert [p["n_edits"] for p in data["points"]] == [0, 1, 3]
+    assert data["points"][0]["edits_retained"] is None and 0 <= data["points"][2]["edits_retained"] <= 1
+    assert all(0 <= p["heldout_gen_acc"] <= 1 and 0 <= p["tf_acc"] <= 1 for p in data["points"])
+    assert 0 < data["heldout"]["facts"] <= 500 and data["runtime_per_edit"]["n"] == 3
+    assert (out / "degradation.png").stat().st_size > 0
+    again = invoke(*args, "1,3")                       # finished: printed again, not recomputed
+    assert again.exit_code == 0 and again.stdout == result.stdout
+    report = invoke("report", out, "-f", "csv")
+    assert report.exit_code == 0 and report.stdout.startswith("n_edits,heldout_gen_acc")
+    other = invoke(*args, "1,2")
+    assert other.exit_code == 1 and "another configuration" in other.stderr
+
+
+@pytest.mark.parametrize("counts, message", [("1,x", "comma-separated edit counts"), ("10,5", "increasing"),
+                                             ("0,4", "at least 1"), ("1,99", "needs 99 cases")])
+def test_bad_sequential_counts_are_errors(pipeline, tmp_path, counts, message):
+    world, ckpt = pipeline
+    result = invoke("evaluate", "--model", ckpt, "--db", world, "--out", tmp_path / "s", "--sequential", counts)
+    assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.output

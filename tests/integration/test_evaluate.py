@@ -138,7 +138,7 @@ def test_interrupted_evaluation_resumes_without_loss_or_double_counting(pipeline
     assert (summary.resumed_cases, summary.n_done) == (6, 10)
     straight, resumed = _rows(tmp_path / "straight"), _rows(tmp_path / "resumed")
     assert straight == resumed
-    assert len(straight["edits"]) == 10 and len(straight["generations"]) == 10 * 4 * 2
+    assert len(straight["edits"]) == 10 and len(straight["generations"]) == 10 * (4 + 1) * 2   # four probes + fluency, pre and post
 
 
 def test_results_files_and_report(pipeline, tmp_path):
@@ -152,7 +152,11 @@ def test_results_files_and_report(pipeline, tmp_path):
     assert data["n_done"] == 4 and data["config"]["editor_params"]["steps"] == 2
     assert data["config"]["versions"]["torch"] and data["seeds"] == {"cases": 0, "evaluate": 0}
     assert {t["split"] for t in data["tables"]} == {"all_edit_requests", "downstream_answer_changes", "fixing_errors"}
-    assert data["timings"]["edit_seconds_total"] > 0
+    runtime = data["runtime_per_edit"]
+    assert runtime["n"] == 4 and 0 < runtime["p50"] <= runtime["p95"] and runtime["total"] > 0
+    cf = data["counterfact"]
+    assert cf["n_fluency"] == 4 and cf["post"]["GE"] > 0
+    assert 0 <= cf["post"]["ES"] <= 1 and -1 <= cf["post"]["EM"] <= 1
     assert result["tables"][0]["n"] == data["tables"][0]["n"]
     for name in ("generations", "probe_scores", "logical_scores", "edits", "report_tables", "eval_cases"):
         assert (out / "parquet" / f"{name}.parquet").stat().st_size > 0
