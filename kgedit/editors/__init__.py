@@ -13,8 +13,10 @@ __all__ = ["check_params", "EditOutcome", "EditRequest", "Editor", "editor_names
 def _registry() -> dict[str, type[Editor]]:
     from kgedit.editors.bayes import BayesEditor
     from kgedit.editors.lora import LoraEditor
+    from kgedit.editors.memit import MemitEditor
+    from kgedit.editors.rome import RomeEditor
 
-    return {cls.name: cls for cls in (LoraEditor, BayesEditor)}
+    return {cls.name: cls for cls in (LoraEditor, BayesEditor, RomeEditor, MemitEditor)}
 
 
 def editor_names() -> list[str]:
