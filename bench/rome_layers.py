@@ -15,6 +15,18 @@ Per configuration:
   s/edit     wall seconds of the edit call per request
 rome edits one case at a time (reset in between); memit edits batches of --batches requests at once.
 Extra key=value arguments override editor parameters for both editors (e.g. v_lr=0.2).
+
+Measured on the trained tiny model (/work/exp/final: 2 layers, 0.957 generative accuracy), defaults:
+    editor layers batch  efficacy  dlogp   NS  NS_pre |dlogp_n| s/edit
+    rome   0          1      0.20   0.43  0.94   0.94    0.024  0.134   (20 cases)
+    rome   1          1      0.00  -0.00  0.94   0.94    0.002  0.104   last layer: no effect, as expected
+    memit  0         10      0.10   0.51  0.94   0.94    0.045  0.069
+    memit  0,1       10      0.00   0.03  0.94   0.94    0.019  0.057
+    memit  0         50      0.18   0.32  0.95   0.95    0.075  0.084   (50 cases)
+    rome token=last, layer 0 0.60   2.08  0.93   0.94    0.139  0.033
+    rome token=last, layer 1 0.60   2.05  0.94   0.94    0.030  0.035
+In a 2-layer model the subject's last token is not the decisive site: one attention layer follows
+layer 0's MLP, and the answer is mostly assembled at the prompt's last token.
 """
 
 from __future__ import annotations
