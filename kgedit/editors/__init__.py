@@ -14,8 +14,10 @@ def _registry() -> dict[str, type[Editor]]:
     from kgedit.editors.bayes import BayesEditor
     from kgedit.editors.finetune import FtEditor, FtLEditor
     from kgedit.editors.lora import LoraEditor
+    from kgedit.editors.memit import MemitEditor
+    from kgedit.editors.rome import RomeEditor
 
-    return {cls.name: cls for cls in (LoraEditor, BayesEditor, FtEditor, FtLEditor)}
+    return {cls.name: cls for cls in (LoraEditor, BayesEditor, FtEditor, FtLEditor, RomeEditor, MemitEditor)}
 
 
 def editor_names() -> list[str]:

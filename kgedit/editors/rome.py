@@ -1,0 +1,146 @@
+"""ROME (Meng et al. 2022, SPEC §8): a rank-one update of one layer's MLP down_proj weight W (v = W k).
+
+For a request (s, r, o): k* = the key at the subject's last token averaged over the context prefixes;
+v* = W k* + δ with δ from kgedit.editors.keyvalue.optimise_deltas (NLL of o, essence KL, norm clamp);
+then, with C = E[k kᵀ] of that layer on this world's corpus (kgedit.editors.keystats),
+    u = C⁻¹ k*,   W' = W + (v* − W k*) uᵀ / (uᵀ k*)          so that W' k* = v* exactly.
+Consistent keys (r-ROME, Gupta et al. 2024): the same averaged k* is used in the direction u, the
+denominator and for v0 = W k* (the original ROME mixed a prefix-free key in); the solve runs in
+float64. Several requests in one call are applied one after another, each a rank-one update of the
+model the previous one left. The reset writes the saved original weight back (bit-identical).
+
+Layer: `layer=-1` picks max(0, min(n_layers - 2, n_layers // 3)): early-middle like ROME's GPT-2 XL
+layer 17/48, never the last layer — an MLP output at the subject's position in the last layer reaches
+the prompt's last token through no attention layer, so it cannot change the answer (bench/rome_layers.py
+measures it: tiny (2 layers) -> 0, mistral-83m (12 layers) -> 4).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from kgedit.editors.base import EditOutcome, Editor, EditRequest
+from kgedit.editors.keystats import down_proj, key_second_moments, sample_documents
+from kgedit.editors.keyvalue import DeltaSettings, check_subject, context_prefixes, locate, optimise_deltas, read_at
+from kgedit.editors.lora import mean_nll, pair_batch
+from kgedit.errors import KgeditError
+from kgedit.lm.scoring import model_device
+
+
+@dataclass(frozen=True)
+class KeyValueParams:
+    """What rome and memit share: the v* optimisation and the key statistics. ROME's step count, lr
+    (here in units of the value's RMS coordinate, see keyvalue) and KL weight; weight decay 0.05 on
+    (‖δ‖/‖v0‖)² — ROME's 0.5 on this squared form held δ back (bench/rome_layers.py, tiny model)."""
+    v_steps: int = 20
+    v_lr: float = 0.5
+    kl_weight: float = 0.0625
+    weight_decay: float = 0.05
+    clamp_norm_factor: float = 4.0
+    n_prefixes: int = 6              # the empty prefix + 5 corpus sentences
+    stats_tokens: int = 100_000      # corpus tokens behind C
+    token: str = "subject"           # where keys are read and values written: subject (ROME) or last
+
+    def delta_settings(self) -> DeltaSettings:
+        return DeltaSettings(self.v_steps, self.v_lr, self.kl_weight, self.weight_decay, self.clamp_norm_factor)
+
+
+@dataclass(frozen=True)
+class RomeParams(KeyValueParams):
+    layer: int = -1                  # -1: auto (see the module docstring)
+
+
+def auto_layer(n_layers: int) -> int:
+    return max(0, min(n_layers - 2, n_layers // 3))
+
+
+class DownProjEditor(Editor):
+    """Base of rome and memit: prepare (prefixes and C), the edited layers, exact reset of their weights."""
+
+    def __init__(self, model, tok, params=None) -> None:
+        super().__init__(model, tok, params)
+        n = model.config.num_hidden_layers
+        bad = [l for l in self.layers if not 0 <= l < n]
+        if bad:
+            raise KgeditError(f"{self.name}: layer {bad[0]} does not exist; the model has layers 0..{n - 1}.",
+                              "Leave the layer parameter at -1 for the automatic choice.")
+        if self.params.token not in ("subject", "last"):
+            raise KgeditError(f"{self.name}: token must be subject or last (got {self.params.token!r}).")
+        self._prefixes: list[str] | None = None
+        self._cov: dict[int, torch.Tensor] = {}
+        self._memory: dict[str, torch.Tensor] = {}      # C by cache key, for models without a directory
+        self._saved: dict[int, torch.Tensor] = {}       # layer -> original down_proj weight
+
+    @property
+    @abstractmethod
+    def layers(self) -> list[int]: ...
+
+    def prepare(self, world_db: Path, requests: Sequence[EditRequest]) -> None:
+        """Context prefixes and C of every edited layer, from a seeded sample of the world's documents."""
+        for r in requests:
+            check_subject(r)
+        p = self.params
+        sample = sample_documents(Path(world_db), self.tok, p.stats_tokens)
+        self._prefixes = context_prefixes(sample.texts, p.n_prefixes)
+        self._cov = key_second_moments(self.model, self.tok, sample, self.layers, p.stats_tokens, self._memory)
+
+    def _prepared(self) -> list[str]:
+        if self._prefixes is None or any(l not in self._cov for l in self.layers):
+            raise KgeditError(f"The {self.name} editor needs the key statistics of its layers before an edit.",
+                              "Call prepare(world_db, requests) with the world database first (kgedit evaluate does).")
+        return self._prefixes
+
+    def _write(self, layer: int, weight: torch.Tensor) -> None:
+        w = down_proj(self.model, layer).weight
+        if layer not in self._saved:
+            self._saved[layer] = w.detach().clone()
+        with torch.no_grad():
+            w.copy_(weight.to(w.dtype))
+
+    def _reset(self) -> None:
+        with torch.no_grad():
+            for layer, w in self._saved.items():
+                down_proj(self.model, layer).weight.copy_(w)
+        self._saved = {}
+
+    def _final_loss(self, requests: list[EditRequest]) -> float:
+        """Mean per-token NLL of the targets after the plain prompts, on the edited model."""
+        with torch.no_grad():
+            batch = pair_batch(self.tok, [(r.prompt, r.continuation) for r in requests], model_device(self.model))
+            return float(mean_nll(self.model, batch)[0])
+
+
+def rank_one_update(w: torch.Tensor, c: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """W + (v − W k) uᵀ / (uᵀ k) with u = C⁻¹ k, in float64. w [out, in], c [in, in], k [in], v [out]."""
+    w64, k64 = w.detach().double(), k.double().to(w.device)
+    u = torch.linalg.solve(c.double().to(w.device), k64)          # [in]
+    return w64 + torch.outer(v.double().to(w.device) - w64 @ k64, u) / (u @ k64)
+
+
+class RomeEditor(DownProjEditor):
+    name = "rome"
+    Params = RomeParams
+
+    @property
+    def layers(self) -> list[int]:
+        layer = self.params.layer
+        return [auto_layer(self.model.config.num_hidden_layers) if layer == -1 else layer]
+
+    def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome:
+        """`seed` is unused: the edit is deterministic (δ starts at zero, prefixes are fixed in prepare)."""
+        prefixes = self._prepared()
+        layer = self.layers[0]
+        module = down_proj(self.model, layer)
+        steps: list[dict[str, float]] | None = [] if trace else None
+        for r in requests:
+            loc = locate(self.tok, [r], prefixes, self.params.token)
+            k = read_at(self.model, self.tok, loc, {"k": (module, "in")})["k"]      # [1, in]
+            v0 = k @ module.weight.detach().double().T                               # [1, out]
+            delta = optimise_deltas(self.model, self.tok, [r], loc, module, v0, self.params.delta_settings(), steps)
+            self._write(layer, rank_one_update(module.weight, self._cov[layer], k[0], v0[0] + delta[0].double()))
+        return EditOutcome(seconds=0.0, trace=steps or [], final_loss=self._final_loss(requests))
