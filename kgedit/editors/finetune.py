@@ -2,9 +2,13 @@
 on the NLL of the requested object's tokens; `ft_l` projects the weight back into an L∞ ball of
 radius `norm_constraint` around its value before the edit after every step.
 
-The step budget, learning rate and ε are sized for the tiny preset (measured with kgedit evaluate on the default world; see the README);
-ROME used 25 steps of Adam at lr 5e-4 with ε = 5e-4 on GPT-2 XL, whose weights are ~10× smaller
-than a 2-layer model's. Reset writes the saved original weight back, so it is exact.
+Defaults are sized for the tiny preset: 100 cases of the default world, trained tiny model, post-edit
+(ES = efficacy, s2r1 = a neighbour's accuracy, pre-edit s2r1 1.00):
+  ft   lr 1e-3: ES 90%, s2r1 0.98 · lr 3e-3: ES 100%, s2r1 0.85 · layer 0, lr 1e-3: ES 100%, s2r1 0.85
+  ft_l ε 5e-3: ES 49% · ε 2e-2: ES 86%, s2r1 0.98 (lr 1e-3) / 0.94 (lr 3e-3)
+ft keeps lr 3e-3 (full efficacy, the neighbour damage that characterises unconstrained FT in ROME's
+Table 4); ft_l ε 2e-2 at lr 1e-3. ROME used 25 Adam steps at lr 5e-4, ε 5e-4 on GPT-2 XL, whose
+weights are far smaller than a 2-layer model's. Reset writes the saved weight back, so it is exact.
 """
 
 from __future__ import annotations
@@ -23,14 +27,15 @@ from kgedit.lm.scoring import model_device
 class FtParams:
     layer: int = -1                 # -1: the middle layer (num_layers // 2)
     module: str = "down_proj"       # an MLP projection: down_proj, up_proj or gate_proj
-    lr: float = 1e-3
+    lr: float = 3e-3
     weight_decay: float = 0.0
     steps: int = 25
 
 
 @dataclass(frozen=True)
 class FtLParams(FtParams):
-    norm_constraint: float = 5e-3   # ε: every weight stays within ±ε of its value before the edit
+    lr: float = 1e-3
+    norm_constraint: float = 2e-2   # ε: every weight stays within ±ε of its value before the edit
 
 
 MLP_MODULES = ("down_proj", "up_proj", "gate_proj")

@@ -59,7 +59,7 @@ def render_counterfact(table: CounterfactTable, time: Runtime, *, fmt: str = "ta
         return json.dumps(_no_nan({"counterfact": table.as_dict(), "runtime": time.as_dict()}), indent=2)
     if fmt == "csv":
         return render_rows(["row", *SCORES], rows, "csv")
-    shown = [[name, *(_pct(v) for v in vals[:-1]), _fmt(vals[-1])] for name, *vals in rows]
+    shown = [[name, *(percent(v) for v in vals[:-1]), _fmt(vals[-1])] for name, *vals in rows]
     text = render_rows(["", *SCORES], shown, "table", width=140,
                        title=f"CounterFact scores (n = {table.n} contradicting edits, "
                              f"{table.n_neighbour} with a distinct neighbour answer)")
@@ -91,7 +91,7 @@ def render_compare(rows: list, split: str, *, fmt: str = "table") -> str:
         cells = []
         for key, _ in COMPARE_SHOWN:
             v = r.values[key]
-            cells.append(_pct(v) if key in ("S", "ES", "PS", "NS") else (_secs(v)[:-2] if key.startswith("sec") else _fmt(v)))
+            cells.append(percent(v) if key in ("S", "ES", "PS", "NS") else (_secs(v)[:-2] if key.startswith("sec") else _fmt(v)))
         shown.append([Path(r.folder).name or r.folder, r.editor + (f" ({label})" if label else ""), r.n, *cells])
     return (render_rows(["results", "editor", "n", *(h for _, h in COMPARE_SHOWN)], shown, "table", width=180,
                         title=f"Post-edit, {SPLIT_TITLES[split].lower()}; CounterFact over contradicting edits")
@@ -116,7 +116,7 @@ def render_sequential(result: dict[str, Any], *, fmt: str = "table") -> str:
               f"runtime per edit: mean {_secs(time['mean'])}, p50 {_secs(time['p50'])}, p95 {_secs(time['p95'])}")
 
 
-def _pct(value: float) -> str:
+def percent(value: float) -> str:
     return "–" if value is None or math.isnan(value) else f"{100 * value:.1f}"
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from kgedit import db
 from kgedit.evaluate.cases import PROBES
-from kgedit.evaluate.report import HEADERS, table_rows
+from kgedit.evaluate.counterfact import SCORES, counterfact_table, runtime
+from kgedit.evaluate.report import HEADERS, percent, table_rows
 from kgedit.evaluate.tables import SPLIT_TITLES, compute_tables
 from kgedit.experiment.config import Experiment
 
@@ -26,13 +27,16 @@ def write_report(exp: Experiment, world_db: Path, ckpt: Path, results: dict[str,
     blocks: list[Block] = [("h1", f"kgedit experiment: {exp['experiment']['name']}"),
                            ("p", f"Configuration: {exp.source}; outputs in {exp.out}/.")]
     blocks += _pretraining(ckpt, folder)
-    tables = {}
+    tables, counterfact = {}, []
     for editor, path in results.items():
         con = db.connect(path / "results.duckdb", read_only=True)
         try:
             tables[editor] = compute_tables(con, match=r["match"], prob=r["prob"], weight=r["weight"])
+            cf, time = counterfact_table(con), runtime(con)
         finally:
             con.close()
+        counterfact.append([editor, cf.n, *(percent(getattr(cf.post, c)) for c in SCORES[:-1]), f"{cf.post.GE:.2f}",
+                            f"{time.mean:.3f}", f"{time.p50:.3f}", f"{time.p95:.3f}"])
     blocks.append(("h2", "Editing results (Tables 4/5)"))
     blocks.append(("p", f"Generative accuracy ({r['match']} match), probabilistic coherence (MAE of p_LM ({r['prob']}) "
                         f"to the Bayesian posterior at weight {r['weight']}), logical coherence (MAE). "
@@ -46,6 +50,10 @@ def write_report(exp: Experiment, world_db: Path, ckpt: Path, results: dict[str,
         blocks.append(("h2", "Editors compared"))
         blocks.append(("img", (_editor_plot(tables, folder / "editors.png"),
                                "Post-edit accuracy and coherence error per probe, by editor and split.")))
+        blocks.append(("p", "CounterFact scores after the edit (ROME, over the edits that contradict the corpus; "
+                            "in %, GE = fluency in bits) and seconds per edit:"))
+        blocks.append(("table", (["editor", "n", *(f"{c} %" for c in SCORES[:-1]), "GE", "s/edit mean", "p50", "p95"],
+                                 counterfact)))
         case_plot = _case_plot(results, folder, r["case"], r["weight"])
         if case_plot:
             blocks.append(("h2", "One case (paper Fig. 4)"))

@@ -44,6 +44,7 @@ def test_run_builds_everything_then_skips_what_did_not_change(tmp_path):
     assert list((out / "report").glob("case_*.png"))
     md = (out / "report" / "report.md").read_text()
     assert "Editor: lora" in md and "Editor: bayes" in md and "paper post" in md
+    assert "CounterFact scores after the edit" in md and "| s/edit mean |" in md
     for editor in ("lora", "bayes"):
         assert json.loads((out / "results" / editor / "results.json").read_text())["n_done"] == 5
     again = run_experiment(exp)
