@@ -39,6 +39,10 @@ def evaluate_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the editors' random initialisations."),
     batch_size: int = typer.Option(64, "--batch-size", help="Scoring batch size."),
     trace: bool = typer.Option(False, "--trace", help="Keep per-step edit traces (loss, p(target)) in the results."),
+    parallel_edits: int = typer.Option(None, "--parallel-edits", metavar="B",
+                                       help="Independent edits trained and measured at once (lora, bayes) "
+                                            "[default: by device memory, at most 64 on a CPU, 256 on a GPU; "
+                                            "1 for the other editors]."),
     sequential: str = typer.Option(None, "--sequential", metavar="N1,N2,…",
                                    help="Apply the first edits cumulatively (no reset) and measure held-out accuracy "
                                         "after each count, e.g. 1,10,50,100,500,1000 (Li et al.'s degradation curve)."),
@@ -57,7 +61,8 @@ def evaluate_command(
         _sequential(model, db_path, editor, sets, sequential, seed, device, batch_size, out_dir)
         return
     config = EvalConfig(model=str(model), world_db=str(db_path), editor=editor, editor_params=_parse_sets(sets),
-                        cases=cases, seed=seed, device=device, batch_size=batch_size, trace=trace)
+                        cases=cases, seed=seed, device=device, batch_size=batch_size, trace=trace,
+                        parallel_edits=parallel_edits)
     console = Console(stderr=True)
     try:
         with _progress_bar(console) as progress:
@@ -66,10 +71,12 @@ def evaluate_command(
         print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
                     "Run the same command again to continue where it stopped.")
         raise typer.Exit(130) from None
-    write_outputs(out_dir, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds})
+    write_outputs(out_dir, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds,
+                            "parallel_edits": summary.parallel_edits})
     resumed = f", {summary.resumed_cases} from an earlier run" if summary.resumed_cases else ""
+    parallel = f", {summary.parallel_edits} edits at a time" if summary.parallel_edits > 1 else ""
     console.print(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "
-                  f"(edits {summary.edit_seconds:.1f} s, pre-edit scoring {summary.pre_seconds:.1f} s); "
+                  f"(edits {summary.edit_seconds:.1f} s{parallel}, pre-edit scoring {summary.pre_seconds:.1f} s); "
                   f"results in {out_dir}/")
     out(_render_results(out_dir, match, prob, weight, paper, "table"))
 

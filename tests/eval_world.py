@@ -33,3 +33,16 @@ def build_world(path: Path, *, subjects: int = 120, n_cases: int = N_CASES) -> P
 def build_checkpoint(world: Path, out: Path) -> Path:
     train(world, out, TrainConfig(preset=MICRO, n_probe_facts=5, n_probe_sentences=2))
     return out
+
+
+def result_rows(out: Path) -> dict[str, list[tuple]]:
+    """The measured rows of a results folder (sorted), and each case's final edit loss."""
+    from kgedit.evaluate.run import open_results
+
+    con = open_results(out)
+    try:
+        return {table: db.fetch(con, f"SELECT * FROM {table} ORDER BY ALL")[1]
+                for table in ("generations", "probe_scores", "logical_scores")} | {
+            "edits": db.fetch(con, "SELECT case_id, final_loss FROM edits ORDER BY case_id")[1]}
+    finally:
+        con.close()

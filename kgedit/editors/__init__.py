@@ -7,7 +7,7 @@ import difflib
 from kgedit.editors.base import EditOutcome, Editor, EditRequest, parse_params
 from kgedit.errors import KgeditError
 
-__all__ = ["check_params", "EditOutcome", "EditRequest", "Editor", "editor_names", "make_editor"]
+__all__ = ["check_params", "EditOutcome", "EditRequest", "Editor", "editor_names", "editor_parallel", "make_editor"]
 
 
 def _registry() -> dict[str, type[Editor]]:
@@ -22,6 +22,11 @@ def _registry() -> dict[str, type[Editor]]:
 
 def editor_names() -> list[str]:
     return sorted(_registry())
+
+
+def editor_parallel(name: str) -> bool:
+    """Whether the editor `name` can edit independent cases at once (edit-parallel evaluation)."""
+    return _registry()[name].parallel
 
 
 def check_params(name: str, overrides: dict[str, str]) -> None:

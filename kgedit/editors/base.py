@@ -50,6 +50,8 @@ class Editor(ABC):
 
     name: ClassVar[str]
     Params: ClassVar[type]
+    # True when the editor can edit independent cases all at once (edit_cases / route)
+    parallel: ClassVar[bool] = False
 
     def __init__(self, model, tok, params: Any = None) -> None:
         self.model, self.tok = model, tok
@@ -73,6 +75,21 @@ class Editor(ABC):
         if self.edited:
             self._reset()
             self.edited = False
+
+    def edit_cases(self, requests: Sequence[EditRequest], seeds: Sequence[int], *,
+                   trace: bool = False) -> list[EditOutcome]:
+        """Edit each request as an independent case, all at once (editors with `parallel`); afterwards
+        `route(slots)` says which case each row of the next forward passes sees; `reset` undoes all."""
+        raise KgeditError(f"The {self.name} editor edits one case at a time.",
+                          "Leave --parallel-edits out or set it to 1 (edit-parallel evaluation: lora, bayes).")
+
+    def rows_per_case(self, requests: Sequence[EditRequest]) -> float:
+        """About how many sequences one case's edit trains on (sizes the edit-parallel batch)."""
+        return 1.0
+
+    def route(self, slots: Sequence[int]) -> None:
+        """Row i of the next forward passes sees case slots[i]'s edit (after edit_cases)."""
+        raise KgeditError(f"The {self.name} editor edits one case at a time.")
 
     @abstractmethod
     def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome: ...

@@ -25,7 +25,7 @@ import torch
 from kgedit import db
 from kgedit.bayes.edits import DEFAULT_TARGET, DEFAULT_WEIGHT
 from kgedit.editors.base import EditRequest
-from kgedit.editors.lora import LoraEditor, LoraParams, Objective, pair_batch
+from kgedit.editors.lora import LoraEditor, LoraParams, Objective, Route, pair_batch
 from kgedit.errors import KgeditError
 from kgedit.lm.scoring import model_device, target_log_probs, teacher_forced_batch
 
@@ -125,65 +125,85 @@ class BayesEditor(LoraEditor):
                 raise KgeditError(f"{request.object_id} is not an object of relation {request.relation_id} in the world.")
             self._targets[_key(request)] = EditTargets(consequences, float(t_a))
 
-    def objective(self, requests: list[EditRequest], seed: int) -> Objective:
+    def rows_per_case(self, requests: Sequence[EditRequest]) -> float:
+        """The candidates of the edited and the partner relation, 4 T/F rows and the locality prompts."""
+        known = [self._targets[_key(r)] for r in requests if _key(r) in self._targets]
+        if not known:
+            return 1.0
+        scored = sum(len(c.objects) for t in known for c in t.consequences) / len(known)
+        return scored + 4 + self.params.locality_prompts
+
+    def objective(self, requests: list[EditRequest], seeds: list[int], route: Route) -> Objective:
+        """Per request: its consequences' KL, its T/F cross-entropy and its locality KL (sample seeded by
+        the request's seed), every row routed to the request it belongs to."""
         unknown = [r for r in requests if _key(r) not in self._targets]
         if unknown:
             raise KgeditError("The bayes editor was not prepared for this edit.",
                               "Call prepare(world_db, requests) first (kgedit evaluate does).")
         prm, device = self.params, model_device(self.model)
         pairs: list[tuple[str, str]] = []
-        groups: list[tuple[slice, torch.Tensor, float]] = []     # (rows, target, weight)
-        tf_rows: list[tuple[int, int, float]] = []                 # (row true, row false, target)
+        slots: list[int] = []                                       # request of each scored row
+        groups: list[tuple[int, slice, torch.Tensor, float]] = []   # (request, rows, target, weight)
+        tf_rows: list[tuple[int, int, int, float]] = []             # (request, row true, row false, target)
         requested_rows: list[int] = []
-        for r in requests:
+        for i, r in enumerate(requests):
             targets = self._targets[_key(r)]
-            for i, c in enumerate(targets.consequences):
+            for j, c in enumerate(targets.consequences):
                 start = len(pairs)
                 pairs += [(c.prompt, " " + o) for o in c.objects]
-                if i == 0:
+                if j == 0:
                     requested_rows.append(start + c.objects.index(r.target))
-                groups.append((slice(start, len(pairs)), torch.tensor(c.target, device=device),
-                               prm.fact_weight if i == 0 else prm.partner_weight))
+                groups.append((i, slice(start, len(pairs)), torch.tensor(c.target, device=device),
+                               prm.fact_weight if j == 0 else prm.partner_weight))
             sentence = f"{r.prompt} {r.target}"
             for prompt, t in ((f'"{sentence}" is', targets.t_a), (f'"not {sentence}" is', 1.0 - targets.t_a)):
-                tf_rows.append((len(pairs), len(pairs) + 1, t))
+                tf_rows.append((i, len(pairs), len(pairs) + 1, t))
                 pairs += [(prompt, " true"), (prompt, " false")]
+            slots += [i] * (len(pairs) - len(slots))
         batch = pair_batch(self.tok, pairs, device)[:3]
-        local = self._locality_batch(requests, seed, device)
+        local = self._locality_batch(requests, seeds, device)
 
-        def step() -> tuple[torch.Tensor, float]:
+        def step() -> tuple[torch.Tensor, torch.Tensor]:
+            route(slots)
             lp = target_log_probs(self.model, *batch)
-            loss = torch.zeros((), dtype=torch.float64, device=device)
-            for rows, target, w in groups:
+            terms = []                                               # (request, loss term)
+            for i, rows, target, w in groups:
                 log_q = torch.log_softmax(lp[rows], dim=0)
-                loss = loss + w * (torch.xlogy(target, target) - target * log_q).sum()
-            for true_row, false_row, t in tf_rows:
+                terms.append((i, w * (torch.xlogy(target, target) - target * log_q).sum()))
+            for i, true_row, false_row, t in tf_rows:
                 log_t = torch.nn.functional.logsigmoid(lp[true_row] - lp[false_row])
                 log_f = torch.nn.functional.logsigmoid(lp[false_row] - lp[true_row])
-                loss = loss + prm.tf_weight * -(t * log_t + (1 - t) * log_f) / 2
+                terms.append((i, prm.tf_weight * -(t * log_t + (1 - t) * log_f) / 2))
+            losses = torch.stack([sum(term for j, term in terms if j == i) for i in range(len(requests))])
             if local is not None:
-                ids, mask, last, ref = local
+                ids, mask, last, ref, owner = local
+                route(owner.tolist())
                 logits = self.model(input_ids=ids, attention_mask=mask).logits
                 log_p = torch.log_softmax(logits[torch.arange(len(ids), device=device), last].float(), dim=-1)
-                kl = (ref.exp() * (ref - log_p)).sum(-1).mean()
-                loss = loss + prm.locality_weight * kl.double()
-            p_req = float(lp[requested_rows].detach().exp().mean())
-            return (loss / len(requests)).float(), p_req
+                kl = (ref.exp() * (ref - log_p)).sum(-1).double()               # [rows]
+                counts = torch.bincount(owner, minlength=len(requests)).clamp(min=1)
+                mean_kl = torch.zeros(len(requests), dtype=torch.float64, device=device).index_add(0, owner, kl)
+                losses = losses + prm.locality_weight * mean_kl / counts
+            return losses.float(), lp[requested_rows].detach().exp()
         return step
 
-    def _locality_batch(self, requests: list[EditRequest], seed: int, device):
-        """Prompts of other subjects' facts and the unedited model's next-token log-distribution there."""
+    def _locality_batch(self, requests: list[EditRequest], seeds: list[int], device):
+        """Per request: prompts of other subjects' facts of its relations (a sample seeded by its seed)
+        and the unedited model's next-token log-distribution there; `owner` = the request of each row."""
         if self.params.locality_prompts <= 0 or self.params.locality_weight == 0:
             return None
-        edited = {r.subject_id for r in requests}
-        relations = sorted({c.relation_id for r in requests for c in self._targets[_key(r)].consequences})
-        rng = np.random.default_rng(seed)
         chosen: list[str] = []
-        for i, relation_id in enumerate(relations):    # the sample split evenly over the relations
-            pool = [prompt for subject, prompt in self._pool.get(relation_id, []) if subject not in edited]
-            share = self.params.locality_prompts // len(relations) + (i < self.params.locality_prompts % len(relations))
-            if pool and share:
-                chosen += [pool[j] for j in sorted(rng.choice(len(pool), size=min(share, len(pool)), replace=False))]
+        owner: list[int] = []
+        for i, (r, seed) in enumerate(zip(requests, seeds)):
+            relations = sorted({c.relation_id for c in self._targets[_key(r)].consequences})
+            rng = np.random.default_rng(seed)
+            for k, relation_id in enumerate(relations):    # the sample split evenly over the relations
+                pool = [prompt for subject, prompt in self._pool.get(relation_id, []) if subject != r.subject_id]
+                share = self.params.locality_prompts // len(relations) + (k < self.params.locality_prompts % len(relations))
+                if pool and share:
+                    picked = sorted(rng.choice(len(pool), size=min(share, len(pool)), replace=False))
+                    chosen += [pool[j] for j in picked]
+                    owner += [i] * len(picked)
         if not chosen:
             return None
         from kgedit.lm.tokenizer import encode
@@ -192,7 +212,7 @@ class BayesEditor(LoraEditor):
         ids, mask, _ = teacher_forced_batch(seqs, [0] * len(seqs), self.tok.pad_token_id)
         last = torch.tensor([len(s) - 1 for s in seqs])
         ids, mask, last = ids.to(device), mask.to(device), last.to(device)
-        with torch.no_grad():
+        with torch.no_grad():      # built before any adapter is attached: the unedited model
             logits = self.model(input_ids=ids, attention_mask=mask).logits
             ref = torch.log_softmax(logits[torch.arange(len(seqs), device=device), last].float(), dim=-1)
-        return ids, mask, last, ref
+        return ids, mask, last, ref, torch.tensor(owner, device=device)

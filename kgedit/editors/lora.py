@@ -2,6 +2,11 @@
 the NLL of the requested object's tokens after "[BOS] {s} {r}", removed again by unloading the
 adapter without merging (the base weights are never written, so the reset is exact).
 
+Two ways to run it, one objective: `edit` trains one peft adapter for the requests given (the paper's
+per-case editing); `edit_cases` trains one adapter per request, all at once (kgedit.editors.parallel),
+each request an independent case with its own seed — per case the same edit as `edit` on that case
+alone. The adapter's A factor is drawn from the case's seed (parallel.lora_a_init) either way.
+
 LoraEditor is also the base of editors that train the same adapter toward another objective (the
 bayes editor): they override `objective`.
 """
@@ -9,16 +14,20 @@ bayes editor): they override `objective`.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 
 from kgedit.editors.base import EditOutcome, Editor, EditRequest
+from kgedit.editors.parallel import RoutedLora, lora_a_init, lora_targets
 from kgedit.lm.scoring import encode_pairs, model_device, target_log_probs, teacher_forced_batch
 
-# An objective is called once per optimisation step: (loss to minimise, mean p(requested object)).
-Objective = Callable[[], tuple[torch.Tensor, float]]
+# Route: sets which request (case slot) each row of the next forward pass belongs to; a no-op for
+# the single peft adapter of `edit`.
+Route = Callable[[Sequence[int]], None]
+# An objective is called once per optimisation step: ([n] loss of each request, [n] p(requested object)).
+Objective = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 
 
 @dataclass(frozen=True)
@@ -38,76 +47,148 @@ def pair_batch(tok, pairs: list[tuple[str, str]], device) -> tuple[torch.Tensor,
     return ids.to(device), mask.to(device), is_target.to(device), torch.tensor(n_targets, device=device)
 
 
-def mean_nll(model, batch) -> tuple[torch.Tensor, torch.Tensor]:
-    """(loss, [b] log p(target)): loss = mean over requests of the per-token NLL of each target."""
+def per_token_nll(model, batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """([b] per-token NLL of each row's target, [b] log p(target) detached)."""
     ids, mask, is_target, n_targets = batch
     lp = target_log_probs(model, ids, mask, is_target)
-    return (-(lp / n_targets)).mean().float(), lp.detach()
+    return -(lp / n_targets), lp.detach()
+
+
+def mean_nll(model, batch) -> tuple[torch.Tensor, torch.Tensor]:
+    """(loss, [b] log p(target)): loss = mean over requests of the per-token NLL of each target."""
+    nll, lp = per_token_nll(model, batch)
+    return nll.mean().float(), lp
+
+
+def _no_route(slots: Sequence[int]) -> None:
+    return None
 
 
 class LoraEditor(Editor):
     name = "lora"
     Params = LoraParams
+    parallel = True
 
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
         self._peft = None
+        self._routed: RoutedLora | None = None
         self._requires_grad: dict[str, bool] = {}
 
-    def objective(self, requests: list[EditRequest], seed: int) -> Objective:
-        """The paper's loss: NLL of the requested object's tokens."""
+    def objective(self, requests: list[EditRequest], seeds: list[int], route: Route) -> Objective:
+        """The paper's loss: per request, the per-token NLL of the requested object's tokens."""
         batch = pair_batch(self.tok, [(r.prompt, r.continuation) for r in requests], model_device(self.model))
+        rows = list(range(len(requests)))
 
-        def step() -> tuple[torch.Tensor, float]:
-            loss, lp = mean_nll(self.model, batch)
-            return loss, float(lp.exp().mean())
+        def step() -> tuple[torch.Tensor, torch.Tensor]:
+            route(rows)
+            nll, lp = per_token_nll(self.model, batch)
+            return nll.float(), lp.exp()
         return step
 
+    # --- one adapter for the requests of one edit (peft) --------------------------------------------
     def _attach(self, seed: int) -> None:
         from peft import LoraConfig, get_peft_model
 
         if self._peft is not None:   # a second edit before a reset keeps training the same adapter
             return
         p = self.params
-        self._requires_grad = {n: t.requires_grad for n, t in self.model.named_parameters()}
+        self._freeze()
+        targets = lora_targets(self.model, p.target_modules)
         config = LoraConfig(r=p.rank, lora_alpha=p.alpha, target_modules=list(p.target_modules),
                             lora_dropout=0.0, bias="none")
         with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
             # peft asks transformers a deprecated question (is_gradient_checkpointing); not ours to fix
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
-            torch.manual_seed(seed)     # the adapter's A init: the same for a case however often it runs
             self._peft = get_peft_model(self.model, config)
+        # The case's own A (the draw edit_cases makes for it), whatever peft's initialiser consumed.
+        inits = lora_a_init(seed, [(p.rank, m.in_features) for _, m in targets])
+        with torch.no_grad():
+            for (name, _), a in zip(targets, inits):
+                lora_a = self.model.get_submodule(name).lora_A["default"].weight
+                lora_a.copy_(a.to(lora_a.device, lora_a.dtype))
 
     def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome:
+        objective = self.objective(requests, [seed] * len(requests), _no_route)   # before the adapter
+        self._attach(seed)
+        params = [t for n, t in self._peft.named_parameters() if "lora_" in n]
+        traces = self._train(objective, params, lambda losses: losses.mean(), trace)
+        # One edit: its trace and final loss are the means over its requests.
+        mean_trace = [{"step": steps[0]["step"], **{k: sum(s[k] for s in steps) / len(steps) for k in ("loss", "p_target")}}
+                      for steps in zip(*traces)]
+        return EditOutcome(seconds=0.0, trace=mean_trace, final_loss=sum(self._last_loss) / len(self._last_loss))
+
+    # --- one adapter per case, all cases at once (kgedit.editors.parallel) --------------------------
+    def edit_cases(self, requests: Sequence[EditRequest], seeds: Sequence[int], *,
+                   trace: bool = False) -> list[EditOutcome]:
+        """Edit each request as an independent case (its own adapter and seed), all in one batch. Until
+        `reset`, row i of a forward pass sees case slots[i]'s edit: call `route(slots)` before it."""
+        import time
+
+        requests, seeds = list(requests), [int(s) for s in seeds]
+        if not requests or len(requests) != len(seeds):
+            raise ValueError("edit_cases needs one seed per request and at least one request")
+        if self.edited:
+            raise RuntimeError("edit_cases on an edited model: reset() first")
+        start = time.perf_counter()
+        objective = self.objective(requests, seeds, self.route)
+        p = self.params
+        self._freeze()
+        self._routed = RoutedLora(self.model, p.target_modules, p.rank, p.alpha, seeds)
+        self.edited = True
+        traces = self._train(objective, self._routed.parameters(), lambda losses: losses.sum(), trace)
+        seconds = (time.perf_counter() - start) / len(requests)      # the batch's time, shared evenly
+        return [EditOutcome(seconds=seconds, trace=traces[i] if traces else [], final_loss=self._last_loss[i])
+                for i in range(len(requests))]
+
+    def route(self, slots: Sequence[int]) -> None:
+        if self._routed is not None:
+            self._routed.route(slots)
+
+    # --- shared -------------------------------------------------------------------------------------
+    def _freeze(self) -> None:
+        self._requires_grad = {n: t.requires_grad for n, t in self.model.named_parameters()}
+        for t in self.model.parameters():
+            t.requires_grad_(False)
+
+    def _train(self, objective: Objective, params, total, trace: bool) -> list[list[dict[str, float]]]:
+        """`steps` AdamW steps on total(losses); per-request traces when asked, final losses kept."""
         p = self.params
         was_training = self.model.training
         self.model.eval()
-        steps: list[dict[str, float]] = []
+        traces: list[list[dict[str, float]]] = []
         try:
-            objective = self.objective(requests, seed)   # before the adapter: reference outputs are the base model's
-            self._attach(seed)
-            params = [t for n, t in self._peft.named_parameters() if "lora_" in n]
             opt = torch.optim.AdamW(params, lr=p.lr, weight_decay=p.weight_decay)
             for step in range(p.steps):
-                loss, p_target = objective()
+                losses, p_target = objective()
                 if trace:
-                    steps.append({"step": step, "loss": float(loss.detach()), "p_target": p_target})
-                loss.backward()
+                    self._record(traces, step, losses, p_target)
+                total(losses).backward()
                 opt.step()
                 opt.zero_grad(set_to_none=True)
             with torch.no_grad():
-                loss, p_target = objective()
+                losses, p_target = objective()
             if trace:
-                steps.append({"step": p.steps, "loss": float(loss), "p_target": p_target})
+                self._record(traces, p.steps, losses, p_target)
         finally:
             self.model.train(was_training)
-        return EditOutcome(seconds=0.0, trace=steps, final_loss=float(loss))
+        self._last_loss = [float(v) for v in losses.detach().cpu()]
+        return traces
+
+    @staticmethod
+    def _record(traces, step: int, losses: torch.Tensor, p_target: torch.Tensor) -> None:
+        if not traces:
+            traces.extend([] for _ in range(len(losses)))
+        for i, (loss, pt) in enumerate(zip(losses.detach().cpu().tolist(), p_target.detach().cpu().tolist())):
+            traces[i].append({"step": step, "loss": float(loss), "p_target": float(pt)})
 
     def _reset(self) -> None:
-        if self._peft is None:
-            return
-        base = self._peft.unload()          # drop the adapter without merging it into the weights
-        assert base is self.model, "peft unload returned another model object"
+        if self._routed is not None:
+            self._routed.remove()
+            self._routed = None
+        if self._peft is not None:
+            base = self._peft.unload()          # drop the adapter without merging it into the weights
+            assert base is self.model, "peft unload returned another model object"
+            self._peft = None
         for n, t in self.model.named_parameters():
             t.requires_grad_(self._requires_grad.get(n, True))
-        self._peft = None

@@ -6,6 +6,7 @@ plug in an oracle that answers from the Bayesian model instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -30,7 +31,12 @@ class Measurement:
 
 
 class Measurer(Protocol):
-    def measure(self, cases: list[Case], phase: str) -> Measurement: ...
+    def measure(self, cases: list[Case], phase: str, route: Route | None = None) -> Measurement: ...
+
+
+# After an edit-parallel edit, case i of `cases` is edit slot i: route(slots) makes the model's rows
+# see those slots' edits (kgedit.editors.Editor.route).
+Route = Callable[[Sequence[int]], None]
 
 
 def _logsumexp(values: np.ndarray) -> float:
@@ -50,36 +56,49 @@ class LMMeasurer:
         names = [" " + case_set.names[o] for objs in case_set.candidates.values() for o in objs]
         self.max_new_tokens = max(len(ids) for ids in encode(tok, names)) if names else 1
 
-    def measure(self, cases: list[Case], phase: str) -> Measurement:
+    def measure(self, cases: list[Case], phase: str, route: Route | None = None) -> Measurement:
+        """Every probe of `cases`, scored in shared batches. Without `route` all cases see the same
+        model, so a (prompt, object) pair shared by several probes is scored once; with it, case i
+        sees edit slot i and pairs are shared within a case only."""
         from kgedit.lm.decoding import greedy_decode
         from kgedit.lm.scoring import p_true, score
 
         names, candidates = self.case_set.names, self.case_set.candidates
+        slot_of = {c.case_id: (i if route else 0) for i, c in enumerate(cases)}
+
+        def hook(keys: list[tuple]):
+            if route is None:
+                return None
+            slots = np.array([k[0] for k in keys])
+            return lambda idx: route(slots[idx].tolist())
+
         probes = [p for c in cases for p in c.probes]
-        # Each distinct (prompt, candidate) pair is scored once, however many probes share it.
-        pair_index: dict[tuple[str, str], int] = {}
+        pair_index: dict[tuple[int, str, str], int] = {}
         for p in probes:
             for o in candidates[p.relation_id]:
-                pair_index.setdefault((p.prompt, " " + names[o]), len(pair_index))
-        logps = score(self.model, self.tok, list(pair_index), self.batch_size)
-        prompts = sorted({p.prompt for p in probes})
-        decoded = dict(zip(prompts, greedy_decode(self.model, self.tok, prompts, self.max_new_tokens,
-                                                  self.batch_size, stop_mask=self.stop_mask)))
-        subjects = sorted({c.subject for c in cases})
-        free = dict(zip(subjects, greedy_decode(self.model, self.tok, subjects, FLUENCY_TOKENS, self.batch_size,
-                                                boundary="")))
-        logical = [(c.case_id, kind, prompt) for c in cases for kind, prompt in sorted(c.logical.items())]
-        logical_prompts = sorted({prompt for *_, prompt in logical})
-        t_of = dict(zip(logical_prompts, p_true(self.model, self.tok, logical_prompts, self.batch_size)))
+                pair_index.setdefault((slot_of[p.case_id], p.prompt, " " + names[o]), len(pair_index))
+        pair_keys = list(pair_index)
+        logps = score(self.model, self.tok, [k[1:] for k in pair_keys], self.batch_size, on_batch=hook(pair_keys))
+        prompts = sorted({(slot_of[p.case_id], p.prompt) for p in probes})
+        decoded = dict(zip(prompts, greedy_decode(self.model, self.tok, [k[1] for k in prompts], self.max_new_tokens,
+                                                  self.batch_size, stop_mask=self.stop_mask, on_batch=hook(prompts))))
+        subjects = sorted({(slot_of[c.case_id], c.subject) for c in cases})
+        free = dict(zip(subjects, greedy_decode(self.model, self.tok, [k[1] for k in subjects], FLUENCY_TOKENS,
+                                                self.batch_size, boundary="", on_batch=hook(subjects))))
+        logical = [(c.case_id, kind, (slot_of[c.case_id], prompt)) for c in cases for kind, prompt in sorted(c.logical.items())]
+        logical_prompts = sorted({key for *_, key in logical})
+        t_of = dict(zip(logical_prompts, p_true(self.model, self.tok, [k[1] for k in logical_prompts], self.batch_size,
+                                                on_batch=hook(logical_prompts))))
 
         m = Measurement()
         for p in probes:
-            m.generations.append((p.case_id, phase, p.probe, decoded[p.prompt]))
-            cand_lp = np.array([logps[pair_index[(p.prompt, " " + names[o])]] for o in candidates[p.relation_id]])
+            slot = slot_of[p.case_id]
+            m.generations.append((p.case_id, phase, p.probe, decoded[(slot, p.prompt)]))
+            cand_lp = np.array([logps[pair_index[(slot, p.prompt, " " + names[o])]] for o in candidates[p.relation_id]])
             log_total = _logsumexp(cand_lp)
             for role, object_id in sorted(p.objects.items()):
-                lp = float(logps[pair_index[(p.prompt, " " + names[object_id])]])
+                lp = float(logps[pair_index[(slot, p.prompt, " " + names[object_id])]])
                 m.probe_scores.append((p.case_id, phase, p.probe, role, object_id, lp, float(np.exp(lp - log_total))))
-        m.generations += [(c.case_id, phase, FLUENCY_PROBE, free[c.subject]) for c in cases]
-        m.logical_scores = [(case_id, phase, kind, float(t_of[prompt])) for case_id, kind, prompt in logical]
+        m.generations += [(c.case_id, phase, FLUENCY_PROBE, free[(slot_of[c.case_id], c.subject)]) for c in cases]
+        m.logical_scores = [(case_id, phase, kind, float(t_of[key])) for case_id, kind, key in logical]
         return m

@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,12 +43,15 @@ class EvalConfig:
     device: str = "auto"
     batch_size: int = 64
     trace: bool = False
+    parallel_edits: int | None = None  # independent edits per batch (None: chosen by device memory)
 
     def check(self) -> None:
         if self.cases is not None and self.cases < 1:
             raise KgeditError(f"--cases must be at least 1 (got {self.cases}).")
         if self.batch_size < 1:
             raise KgeditError(f"--batch-size must be at least 1 (got {self.batch_size}).")
+        if self.parallel_edits is not None and self.parallel_edits < 1:
+            raise KgeditError(f"--parallel-edits must be at least 1 (got {self.parallel_edits}).")
 
 
 @dataclass
@@ -60,6 +63,7 @@ class EvalSummary:
     pre_seconds: float
     edit_seconds: float
     wall_seconds: float
+    parallel_edits: int = 1
 
 
 def edit_seed(seed: int, case_id: int) -> int:
@@ -130,8 +134,8 @@ def _done_ids(con: db.Connection, sql: str) -> set[int]:
     return {r[0] for r in db.fetch(con, sql)[1]}
 
 
-def write_measurement(con: db.Connection, m: Measurement, edit_row: tuple | None = None) -> None:
-    """Insert one measurement (and a case's edit row) in one transaction."""
+def write_measurement(con: db.Connection, m: Measurement, edit_rows: Sequence[tuple] = ()) -> None:
+    """Insert one measurement (and its cases' edit rows) in one transaction."""
     import pyarrow as pa
 
     tables = {
@@ -149,8 +153,8 @@ def write_measurement(con: db.Connection, m: Measurement, edit_row: tuple | None
                 con.execute(f"INSERT INTO {table} SELECT {', '.join(columns)} FROM _rows")
             finally:
                 con.unregister("_rows")
-        if edit_row is not None:
-            con.execute("INSERT INTO edits VALUES (?, ?, ?, ?)", list(edit_row))
+        for row in edit_rows:
+            con.execute("INSERT INTO edits VALUES (?, ?, ?, ?)", list(row))
 
 
 def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, Any, CaseSet], Measurer] | None = None,
@@ -182,6 +186,7 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
     fingerprint = hashlib.sha256(json.dumps(determining, sort_keys=True, default=str).encode()).hexdigest()[:16]
     full_config = {**determining, "model_path": str(config.model), "world_db": str(world_db.resolve()),
                    "device": config.device, "batch_size": config.batch_size, "trace": config.trace,
+                   "parallel_edits": config.parallel_edits,
                    "versions": _versions()}
 
     path = results_path(out)
@@ -222,34 +227,92 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
         if progress:
             progress("pre-edit beliefs", len(all_ids), len(all_ids))
 
-        # 2. Per case: edit, post-edit beliefs, exact reset.
+        # 2. Per group of B cases (B = 1: per case): edit, post-edit beliefs, exact reset.
         post_done = _done_ids(con, "SELECT case_id FROM edits")
-        pending = [case_set.cases[c].edit_request() for c in all_ids if c not in post_done]
+        pending_ids = [c for c in all_ids if c not in post_done]
+        pending = [case_set.cases[c].edit_request() for c in pending_ids]
         if pending:
             if progress:
                 progress("preparing the editor", 0, 1)
             editor.prepare(world_db, pending)
+        group_size = resolve_parallel_edits(config.parallel_edits, editor, pending, model)
         edit_seconds = 0.0
-        for i, case_id in enumerate(all_ids):
+        done = len(all_ids) - len(pending_ids)
+        for g in range(0, len(pending_ids), group_size):
             if progress:
-                progress("editing", i, len(all_ids))
-            if case_id in post_done:
-                continue
-            case: Case = case_set.cases[case_id]
+                progress("editing", done, len(all_ids))
+            group: list[Case] = case_set.select(pending_ids[g:g + group_size])
+            seeds = [edit_seed(config.seed, c.case_id) for c in group]
             try:
-                outcome = editor.edit([case.edit_request()], seed=edit_seed(config.seed, case_id), trace=config.trace)
-                m = measurer.measure([case], "post")
+                if group_size == 1:
+                    outcomes = [editor.edit([group[0].edit_request()], seed=seeds[0], trace=config.trace)]
+                    m = measurer.measure(group, "post")
+                else:
+                    outcomes = editor.edit_cases([c.edit_request() for c in group], seeds, trace=config.trace)
+                    m = measurer.measure(group, "post", route=editor.route)
             finally:
                 editor.reset()
-            edit_seconds += outcome.seconds
-            write_measurement(con, m, (case_id, outcome.seconds, outcome.final_loss,
-                                       json.dumps(outcome.trace) if config.trace else None))
+            edit_seconds += sum(o.seconds for o in outcomes)
+            write_measurement(con, m, [(c.case_id, o.seconds, o.final_loss,
+                                        json.dumps(o.trace) if config.trace else None) for c, o in zip(group, outcomes)])
+            done += len(group)
         if progress:
             progress("editing", len(all_ids), len(all_ids))
         n_done = len(_done_ids(con, "SELECT case_id FROM edits"))
     finally:
         con.close()
-    return EvalSummary(out, len(all_ids), n_done, resumed, pre_seconds, edit_seconds, time.perf_counter() - start)
+    return EvalSummary(out, len(all_ids), n_done, resumed, pre_seconds, edit_seconds, time.perf_counter() - start,
+                       group_size)
+
+
+# Edit-parallel evaluation: B independent edits train and are measured in shared forward passes.
+CPU_PARALLEL_EDITS = 64      # on a CPU, cases/s stops growing by about here (bench/evaluate.py)
+GPU_PARALLEL_EDITS = 256     # at most this many on a GPU
+MEMORY_SHARE = 0.4           # of the device's free memory for the edit batch's activations
+
+
+def resolve_parallel_edits(requested: int | None, editor, requests: Sequence, model) -> int:
+    """B for this evaluation: the requested number (an editor that edits one case at a time refuses
+    more than 1), else 1 for such editors, else as many as the device's free memory holds (capped)."""
+    if requested is not None:
+        if requested > 1 and not editor.parallel:
+            raise KgeditError(f"The {editor.name} editor edits one case at a time: --parallel-edits {requested} "
+                              "does not apply to it.", "Leave --parallel-edits out (or set it to 1); "
+                              "edit-parallel evaluation is for lora and bayes.")
+        return requested
+    if not editor.parallel or not requests:
+        return 1
+    cap, free = _device_budget(model)
+    per_case = editor.rows_per_case(requests) * _bytes_per_training_row(model.config)
+    return max(1, min(cap, len(requests), int(MEMORY_SHARE * free // max(per_case, 1))))
+
+
+def _device_budget(model) -> tuple[int, int]:
+    """(cap on B, free bytes) of the model's device."""
+    import torch
+
+    from kgedit.lm.scoring import model_device
+
+    device = model_device(model)
+    if device.type == "cuda":
+        free, _ = torch.cuda.mem_get_info(device)
+        return GPU_PARALLEL_EDITS, free
+    try:
+        with open("/proc/meminfo") as fh:
+            info = dict(line.split(":", 1) for line in fh)
+        free = int(info["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        import os
+
+        free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    return CPU_PARALLEL_EDITS, free
+
+
+def _bytes_per_training_row(cfg, tokens: int = 32) -> int:
+    """A generous estimate of one training row's float32 memory: the activations every layer keeps
+    for the backward pass and the logits with their softmax and gradient, for `tokens` positions."""
+    layer = 10 * cfg.hidden_size + 4 * cfg.intermediate_size + cfg.num_attention_heads * tokens
+    return 4 * tokens * (cfg.num_hidden_layers * layer + 3 * cfg.vocab_size)
 
 
 def _lm_measurer(batch_size: int):

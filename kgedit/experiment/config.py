@@ -27,7 +27,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "cases": {"n": (int, 5000), "seed": (int, 0), "target": ((float, int), 0.95), "weight": ((float, int), 1000.0)},
     "lm": {"preset": (str, "tiny"), "tokens": (int, None), "seed": (int, 0), "vocab_size": (int, None)},
     "evaluate": {"cases": (int, None), "editors": (list, ["lora"]), "seed": (int, 0), "batch_size": (int, 64),
-                 "params": (dict, {})},
+                 "parallel_edits": (int, None), "params": (dict, {})},
     "report": {"match": (str, "exact"), "prob": (str, "raw"), "weight": (str, "n_prime"), "case": (int, None)},
 }
 
@@ -133,6 +133,16 @@ def _check(s: dict[str, dict[str, Any]], source: str) -> None:
             check_params(editor, {k: str(v) for k, v in params.items()})
         except KgeditError as exc:
             raise KgeditError(f"{source}: [evaluate.params.{editor}]: {exc.message}", exc.hint) from None
+    if s["evaluate"]["parallel_edits"] is not None:
+        from kgedit.editors import editor_parallel
+
+        if s["evaluate"]["parallel_edits"] < 1:
+            raise KgeditError(f"{source}: [evaluate] parallel_edits must be at least 1.")
+        serial = [e for e in editors if not editor_parallel(e)]
+        if s["evaluate"]["parallel_edits"] > 1 and serial:
+            raise KgeditError(f"{source}: [evaluate] parallel_edits = {s['evaluate']['parallel_edits']} does not "
+                              f"apply to {', '.join(serial)} (one case at a time).",
+                              "Leave parallel_edits out: each editor then gets its own default.")
     r = s["report"]
     check_options(r["match"], r["prob"], r["weight"])
     if s["evaluate"]["cases"] is not None and s["evaluate"]["cases"] > s["cases"]["n"]:

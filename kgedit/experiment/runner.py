@@ -228,7 +228,7 @@ def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: 
     params = {k: str(v) for k, v in ev["params"].get(editor, {}).items()}
     config = EvalConfig(model=str(ckpt), world_db=str(world_db), editor=editor, editor_params=params,
                         cases=ev["cases"], seed=ev["seed"], device=exp["experiment"]["device"],
-                        batch_size=ev["batch_size"])
+                        batch_size=ev["batch_size"], parallel_edits=ev["parallel_edits"])
     marker = folder / "stage.key"
     key = stage_keys(exp)[f"evaluate:{editor}"]
     if folder.exists() and not (marker.is_file() and marker.read_text() == key):
@@ -236,4 +236,5 @@ def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: 
     folder.mkdir(parents=True, exist_ok=True)
     marker.write_text(key)
     summary = evaluate(config, folder, progress=progress)
-    write_outputs(folder, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds})
+    write_outputs(folder, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds,
+                           "parallel_edits": summary.parallel_edits})

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from kgedit.lm.scoring import length_batches, model_device
+from kgedit.lm.scoring import BatchHook, length_batches, model_device
 from kgedit.lm.tokenizer import encode
 
 BOUNDARY = '."'
@@ -34,14 +34,18 @@ def cut_at_boundary(text: str, boundary: str = BOUNDARY) -> str:
 
 @torch.no_grad()
 def greedy_decode(model, tok, prompts: Sequence[str], max_new_tokens: int, batch_size: int = 64,
-                  *, stop_mask: torch.Tensor | None = None, boundary: str = BOUNDARY) -> list[str]:
+                  *, stop_mask: torch.Tensor | None = None, boundary: str = BOUNDARY,
+                  on_batch: BatchHook | None = None) -> list[str]:
     """Greedy continuation of [BOS] prompt for each prompt, cut at the first boundary (not stripped).
-    boundary="" decodes max_new_tokens or up to EOS (free text, e.g. for fluency)."""
+    boundary="" decodes max_new_tokens or up to EOS (free text, e.g. for fluency). `on_batch` is
+    called with each batch's prompt indices before its first forward pass (kgedit.lm.scoring)."""
     device = model_device(model)
     stop = (stop_mask if stop_mask is not None else stop_token_mask(tok, boundary)).to(device)
     encoded = [[tok.bos_token_id, *ids] for ids in encode(tok, list(prompts))]
     outputs: list[str] = [""] * len(prompts)
     for idx in length_batches([len(e) for e in encoded], batch_size):
+        if on_batch is not None:
+            on_batch(idx)
         generated = _decode_batch(model, [encoded[i] for i in idx], max_new_tokens, stop,
                                   tok.pad_token_id, device)
         for i, ids in zip(idx, generated):

@@ -11,7 +11,7 @@ them, and positions 0..n-1 of each row are the row's own positions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -61,8 +61,14 @@ def encode_pairs(tok, pairs: Sequence[tuple[str, str]]) -> tuple[list[list[int]]
     return [[tok.bos_token_id, *p, *c] for p, c in zip(prompts, conts)], [len(c) for c in conts]
 
 
+# Called with the input indices of each batch's rows before its forward pass: an edit-parallel
+# editor routes each row to its case's edit (kgedit.editors.parallel).
+BatchHook = Callable[[np.ndarray], None]
+
+
 @torch.no_grad()
-def score(model, tok, pairs: Sequence[tuple[str, str]], batch_size: int = 64) -> np.ndarray:
+def score(model, tok, pairs: Sequence[tuple[str, str]], batch_size: int = 64, *,
+          on_batch: BatchHook | None = None) -> np.ndarray:
     """Sum of the continuation's token log-probs (full vocabulary) after [BOS] prompt, per pair (float64)."""
     if not pairs:
         return np.zeros(0)
@@ -70,19 +76,23 @@ def score(model, tok, pairs: Sequence[tuple[str, str]], batch_size: int = 64) ->
     out = np.zeros(len(pairs))
     device = model_device(model)
     for idx in length_batches([len(s) for s in seqs], batch_size):
+        if on_batch is not None:
+            on_batch(idx)
         batch = teacher_forced_batch([seqs[i] for i in idx], [n_conts[i] for i in idx], tok.pad_token_id)
         out[idx] = target_log_probs(model, *(t.to(device) for t in batch)).cpu().numpy()
     return out
 
 
-def p_true(model, tok, prompts: Sequence[str], batch_size: int = 64, *, normalize: bool = True) -> np.ndarray:
+def p_true(model, tok, prompts: Sequence[str], batch_size: int = 64, *, normalize: bool = True,
+           on_batch: BatchHook | None = None) -> np.ndarray:
     """p(" true") after each `"…" is` prompt; normalised against p(" false") unless normalize=False.
 
     Accuracy only needs p(true) > p(false), which is the same either way; the normalised value is
     the model's credence T_X used by the logical-coherence metrics (SPEC 9).
     """
     pairs = [(p, c) for p in prompts for c in (" true", " false")]
-    lp = score(model, tok, pairs, batch_size).reshape(len(prompts), 2)
+    hook = None if on_batch is None else (lambda idx: on_batch(idx // 2))     # pair 2i, 2i+1 -> prompt i
+    lp = score(model, tok, pairs, batch_size, on_batch=hook).reshape(len(prompts), 2)
     if not normalize:
         return np.exp(lp[:, 0])
     return 1.0 / (1.0 + np.exp(lp[:, 1] - lp[:, 0]))

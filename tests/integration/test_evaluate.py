@@ -18,7 +18,7 @@ from kgedit.evaluate.measure import Measurement
 from kgedit.evaluate.report import write_outputs
 from kgedit.evaluate.run import EvalConfig, evaluate, open_results
 from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, LOGIC_COLUMNS, compute_tables
-from tests.eval_world import N_CASES, build_checkpoint, build_world
+from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows
 
 
 @pytest.fixture(scope="module")
@@ -109,20 +109,11 @@ def test_oracle_model_has_zero_coherence_error_before_and_after_the_edit(pipelin
 
 # --- a real (micro) language model with the LoRA editor ---------------------------------------------
 
-def _rows(out):
-    con = open_results(out)
-    try:
-        return {table: db.fetch(con, f"SELECT * FROM {table} ORDER BY ALL")[1]
-                for table in ("generations", "probe_scores", "logical_scores")} | {
-            "edits": db.fetch(con, "SELECT case_id, final_loss FROM edits ORDER BY case_id")[1]}
-    finally:
-        con.close()
-
-
-def test_interrupted_evaluation_resumes_without_loss_or_double_counting(pipeline, tmp_path):
+@pytest.mark.parametrize("parallel_edits", [1, 3])
+def test_interrupted_evaluation_resumes_without_loss_or_double_counting(pipeline, tmp_path, parallel_edits):
     world, ckpt = pipeline
     config = EvalConfig(model=str(ckpt), world_db=str(world), editor_params={"steps": "3", "lr": "1e-2"},
-                        cases=10, device="cpu")
+                        cases=10, device="cpu", parallel_edits=parallel_edits)
     evaluate(config, tmp_path / "straight")
 
     def interrupt(phase, done, total):
@@ -136,7 +127,7 @@ def test_interrupted_evaluation_resumes_without_loss_or_double_counting(pipeline
     con.close()
     summary = evaluate(config, tmp_path / "resumed")
     assert (summary.resumed_cases, summary.n_done) == (6, 10)
-    straight, resumed = _rows(tmp_path / "straight"), _rows(tmp_path / "resumed")
+    straight, resumed = result_rows(tmp_path / "straight"), result_rows(tmp_path / "resumed")
     assert straight == resumed
     assert len(straight["edits"]) == 10 and len(straight["generations"]) == 10 * (4 + 1) * 2   # four probes + fluency, pre and post
 

@@ -1,0 +1,142 @@
+"""Edit-parallel editing (kgedit.editors.parallel): B independent edits in one batch give, per case,
+the result of editing that case alone with the peft editor (within 1e-5), and the reset is exact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from kgedit import db
+from kgedit.editors import EditRequest, make_editor
+from kgedit.errors import KgeditError
+from kgedit.evaluate.run import EvalConfig, edit_seed, evaluate, resolve_parallel_edits
+from kgedit.lm.checkpoint import load_checkpoint
+from kgedit.lm.scoring import score
+from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("parallel")
+    world = build_world(folder / "world.duckdb")
+    con = db.connect(world, read_only=True)
+    try:
+        rows = db.fetch(con, "SELECT c.case_id, c.edit_prompt, c.requested_object, c.subject_id, c.relation_id, "
+                             "c.object_id, s.name FROM cases c JOIN entities s ON s.entity_id = c.subject_id "
+                             "ORDER BY c.case_id")[1]
+    finally:
+        con.close()
+    requests = [EditRequest(p, t, cid, sid, rid, oid, s) for cid, p, t, sid, rid, oid, s in rows]
+    return world, build_checkpoint(world, folder / "ckpt"), requests
+
+
+def _snapshot(model):
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def _one_at_a_time(editor, model, tok, requests, seeds, pairs):
+    """Per case: p of every pair after editing that case alone, and the edit's final loss and trace."""
+    results = []
+    for r, seed in zip(requests, seeds):
+        outcome = editor.edit([r], seed=seed, trace=True)
+        results.append((np.exp(score(model, tok, pairs)), outcome))
+        editor.reset()
+    return results
+
+
+def _each_case(editor, model, tok, n, pairs):
+    """Per case slot: p of every pair seen through that slot's edit."""
+    return [np.exp(score(model, tok, pairs, batch_size=7, on_batch=lambda idx, i=i: editor.route([i] * len(idx))))
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("name", ["lora", "bayes"])
+def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, name):
+    world, ckpt, requests = pipeline
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    before, grads = _snapshot(model), {n: p.requires_grad for n, p in model.named_parameters()}
+    requests = requests[:6]
+    seeds = [edit_seed(0, r.case_id) for r in requests]
+    pairs = [(r.prompt, r.continuation) for r in requests]
+    p_before = np.exp(score(model, tok, pairs))
+    editor = make_editor(name, model, tok, {"lr": "1e-2", "steps": "12"})
+    editor.prepare(world, requests)
+    alone = _one_at_a_time(editor, model, tok, requests, seeds, pairs)
+    outcomes = editor.edit_cases(requests, seeds, trace=True)
+    together = _each_case(editor, model, tok, len(requests), pairs)
+    for (p_alone, o_alone), p_together, o_together in zip(alone, together, outcomes):
+        assert np.abs(p_alone - p_together).max() < 1e-5
+        assert o_together.final_loss == pytest.approx(o_alone.final_loss, abs=1e-5)
+        assert len(o_together.trace) == len(o_alone.trace) == 13
+        assert [t["loss"] for t in o_together.trace] == pytest.approx([t["loss"] for t in o_alone.trace], abs=1e-5)
+    # The edits did something, and each slot is its own case's edit.
+    assert all(o.trace[-1]["loss"] < o.trace[0]["loss"] for o in outcomes)
+    together = np.array(together)                                  # [edit slot, pair]
+    assert min(np.abs(together[i] - together[j]).max() for i in range(6) for j in range(i)) > 1e-6
+    if name == "lora":         # trained on the target string: case i's target rises under edit i
+        assert (np.diag(together) > p_before).all()
+    editor.reset()
+    after = model.state_dict()
+    assert list(after) == list(before) and all(torch.equal(before[k], after[k]) for k in before)
+    assert {n: p.requires_grad for n, p in model.named_parameters()} == grads
+    assert not any(m._forward_hooks for m in model.modules())
+    assert (np.exp(score(model, tok, pairs)) == p_before).all()
+
+
+def test_rows_must_be_routed_to_a_case(pipeline):
+    world, ckpt, requests = pipeline
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    editor = make_editor("lora", model, tok, {"steps": "1"})
+    editor.edit_cases(requests[:3], [1, 2, 3])
+    pairs = [(requests[0].prompt, requests[0].continuation)] * 2
+    editor.route([0])                                  # one slot for a batch of two rows
+    with pytest.raises(RuntimeError, match="one case per row"):
+        score(model, tok, pairs)
+    with pytest.raises(IndexError, match="out of range"):
+        editor.route([0, 3])
+    with pytest.raises(RuntimeError, match="reset"):
+        editor.edit_cases(requests[:3], [1, 2, 3])
+    editor.reset()
+    assert np.isfinite(score(model, tok, pairs)).all()
+
+
+def test_edit_parallel_evaluation_equals_the_case_by_case_evaluation(pipeline, tmp_path):
+    world, ckpt, _ = pipeline
+    runs = {}
+    for b in (1, 5):               # 16 cases: groups of 5, 5, 5 and 1
+        config = EvalConfig(model=str(ckpt), world_db=str(world), editor_params={"lr": "1e-2", "steps": "8"},
+                            device="cpu", parallel_edits=b)
+        summary = evaluate(config, tmp_path / f"b{b}")
+        assert (summary.n_done, summary.parallel_edits) == (N_CASES, b)
+        runs[b] = result_rows(tmp_path / f"b{b}")
+    one, five = runs[1], runs[5]
+    assert one["generations"] == five["generations"]
+    for a, b in zip(one["probe_scores"], five["probe_scores"], strict=True):
+        assert a[:5] == b[:5]                       # case, phase, probe, role, object
+        assert abs(np.exp(a[5]) - np.exp(b[5])) < 1e-5 and abs(a[5] - b[5]) < 1e-4 and abs(a[6] - b[6]) < 1e-5
+    for a, b in zip(one["logical_scores"], five["logical_scores"], strict=True):
+        assert a[:3] == b[:3] and abs(a[3] - b[3]) < 1e-5
+    for a, b in zip(one["edits"], five["edits"], strict=True):
+        assert a[0] == b[0] and abs(a[1] - b[1]) < 1e-5
+    # The edits moved the post-edit beliefs (the comparison is not between two unedited models).
+    pre = {r[:5]: r[5] for r in one["probe_scores"] if r[1] == "pre"}
+    post = {r[:5]: r[5] for r in one["probe_scores"] if r[1] == "post"}
+    moved = [abs(post[k[:1] + ("post",) + k[2:]] - v) for k, v in pre.items() if k[2] == "s1r1" and k[3] == "requested"]
+    assert np.mean(moved) > 0.05
+
+
+def test_editors_that_edit_one_case_at_a_time_refuse_parallel_edits(pipeline, tmp_path):
+    world, ckpt, requests = pipeline
+    with pytest.raises(KgeditError, match="one case at a time") as err:
+        evaluate(EvalConfig(model=str(ckpt), world_db=str(world), editor="ft", device="cpu", parallel_edits=4),
+                 tmp_path / "ft")
+    assert "--parallel-edits" in err.value.hint
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    ft, lora = make_editor("ft", model, tok), make_editor("lora", model, tok)
+    assert resolve_parallel_edits(None, ft, requests, model) == 1
+    assert resolve_parallel_edits(None, lora, requests, model) == len(requests)     # 16 < the CPU cap
+    assert resolve_parallel_edits(None, lora, requests * 10, model) == 64
+    assert resolve_parallel_edits(3, lora, requests, model) == 3
+    with pytest.raises(KgeditError, match="at least 1"):
+        evaluate(EvalConfig(model=str(ckpt), world_db=str(world), device="cpu", parallel_edits=0), tmp_path / "z")
