@@ -13,6 +13,7 @@ bayes editor): they override `objective`.
 
 from __future__ import annotations
 
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -123,8 +124,6 @@ class LoraEditor(Editor):
                    trace: bool = False) -> list[EditOutcome]:
         """Edit each request as an independent case (its own adapter and seed), all in one batch. Until
         `reset`, row i of a forward pass sees case slots[i]'s edit: call `route(slots)` before it."""
-        import time
-
         requests, seeds = list(requests), [int(s) for s in seeds]
         if not requests or len(requests) != len(seeds):
             raise ValueError("edit_cases needs one seed per request and at least one request")

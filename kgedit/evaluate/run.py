@@ -64,6 +64,7 @@ class EvalSummary:
     edit_seconds: float
     wall_seconds: float
     parallel_edits: int = 1
+    post_seconds: float = 0.0        # the edit -> post-edit beliefs -> reset loop, writing included
 
 
 def edit_seed(seed: int, case_id: int) -> int:
@@ -179,6 +180,7 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
             return model, tok, identity
     model, tok, identity = model_loader()
     editor = editor_factory(model, tok) if editor_factory else make_editor(config.editor, model, tok, config.editor_params)
+    check_parallel_edits(config.parallel_edits, editor)
     # Paths are not part of the fingerprint: a moved world or checkpoint is still the same evaluation.
     determining = {"model": identity, "cases_info": cases_info,
                    "n_cases": n, "editor": config.editor, "editor_params": asdict(editor.params)
@@ -236,7 +238,7 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
                 progress("preparing the editor", 0, 1)
             editor.prepare(world_db, pending)
         group_size = resolve_parallel_edits(config.parallel_edits, editor, pending, model)
-        edit_seconds = 0.0
+        edit_seconds, t0 = 0.0, time.perf_counter()
         done = len(all_ids) - len(pending_ids)
         for g in range(0, len(pending_ids), group_size):
             if progress:
@@ -256,13 +258,14 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
             write_measurement(con, m, [(c.case_id, o.seconds, o.final_loss,
                                         json.dumps(o.trace) if config.trace else None) for c, o in zip(group, outcomes)])
             done += len(group)
+        post_seconds = time.perf_counter() - t0
         if progress:
             progress("editing", len(all_ids), len(all_ids))
         n_done = len(_done_ids(con, "SELECT case_id FROM edits"))
     finally:
         con.close()
     return EvalSummary(out, len(all_ids), n_done, resumed, pre_seconds, edit_seconds, time.perf_counter() - start,
-                       group_size)
+                       group_size, post_seconds)
 
 
 # Edit-parallel evaluation: B independent edits train and are measured in shared forward passes.
@@ -271,14 +274,18 @@ GPU_PARALLEL_EDITS = 256     # at most this many on a GPU
 MEMORY_SHARE = 0.4           # of the device's free memory for the edit batch's activations
 
 
+def check_parallel_edits(requested: int | None, editor) -> None:
+    if requested is not None and requested > 1 and not editor.parallel:
+        raise KgeditError(f"The {editor.name} editor edits one case at a time: --parallel-edits {requested} "
+                          "does not apply to it.", "Leave --parallel-edits out (or set it to 1); "
+                          "edit-parallel evaluation is for lora and bayes.")
+
+
 def resolve_parallel_edits(requested: int | None, editor, requests: Sequence, model) -> int:
     """B for this evaluation: the requested number (an editor that edits one case at a time refuses
     more than 1), else 1 for such editors, else as many as the device's free memory holds (capped)."""
     if requested is not None:
-        if requested > 1 and not editor.parallel:
-            raise KgeditError(f"The {editor.name} editor edits one case at a time: --parallel-edits {requested} "
-                              "does not apply to it.", "Leave --parallel-edits out (or set it to 1); "
-                              "edit-parallel evaluation is for lora and bayes.")
+        check_parallel_edits(requested, editor)
         return requested
     if not editor.parallel or not requests:
         return 1

@@ -80,6 +80,8 @@ def test_report_compare_puts_editors_side_by_side(pipeline, tmp_path):
     (["--cases", "0"], "--cases must be at least 1"),
     (["--match", "fuzzy"], "--match must be one of exact, contains"),
     (["--device", "tpu"], "Unknown device 'tpu'"),
+    (["--parallel-edits", "0"], "--parallel-edits must be at least 1"),
+    (["--editor", "rome", "--parallel-edits", "4"], "The rome editor edits one case at a time"),
 ])
 def test_bad_options_are_errors_with_hints(pipeline, tmp_path, args, message):
     world, ckpt = pipeline

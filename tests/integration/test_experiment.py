@@ -76,6 +76,8 @@ def test_built_in_experiments_parse():
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nstepz = 3", "no parameter 'stepz'"),
     ("[report]\nmatch = 'fuzzy'", "--match must be one of"),
     ("[cases]\nn = 10\n[evaluate]\ncases = 20", "more than [cases] n"),
+    ("[evaluate]\neditors = ['lora', 'rome']\nparallel_edits = 8", "does not apply to rome"),
+    ("[evaluate]\nparallel_edits = 0", "parallel_edits must be at least 1"),
 ])
 def test_bad_experiment_files_are_clear_errors(text, message):
     with pytest.raises(KgeditError) as err:
