@@ -7,6 +7,7 @@ step feeds one token per row with the cache (transformers DynamicCache) from the
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
@@ -55,6 +56,12 @@ def greedy_decode(model, tok, prompts: Sequence[str], max_new_tokens: int, batch
     return outputs
 
 
+def _cache_name(model) -> str:
+    """The KV cache's argument and output name: `cache` since transformers 5.x (which warns on the
+    old `past_key_values` at every call), `past_key_values` before."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
 def _decode_batch(model, seqs: list[list[int]], max_new_tokens: int, stop: torch.Tensor, pad_id: int,
                   device: torch.device) -> list[list[int]]:
     width = max(len(s) for s in seqs)
@@ -66,13 +73,14 @@ def _decode_batch(model, seqs: list[list[int]], max_new_tokens: int, stop: torch
     ids, mask = ids.to(device), mask.to(device)
     positions = (mask.cumsum(1) - 1).clamp(min=0)                              # [b, t]
     done = torch.zeros(len(seqs), dtype=torch.bool, device=device)
+    key = _cache_name(model)
     new_tokens = []
     cache = None
     step_ids, step_pos = ids, positions
     for _ in range(max_new_tokens):
         out = model(input_ids=step_ids, attention_mask=mask, position_ids=step_pos,
-                    past_key_values=cache, use_cache=True)
-        cache = out.past_key_values
+                    use_cache=True, **{key: cache})
+        cache = getattr(out, key)
         nxt = out.logits[:, -1].argmax(-1)                                      # [b]
         nxt = torch.where(done, torch.full_like(nxt, pad_id), nxt)
         new_tokens.append(nxt)
