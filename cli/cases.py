@@ -51,7 +51,7 @@ def generate(
 @cases_app.command("show")
 def show(
     db_path: Path = DbOption,
-    case_id: int = typer.Option(None, "--case", help="Case id [default: the first case]."),
+    case_id: int = typer.Option(None, "--case", help="Case id (default: the first case)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="table or json."),
 ) -> None:
     """Print one case: the edit request, its probes with targets, and its logical probes."""

@@ -32,8 +32,8 @@ def _open_world(path: Path, *, read_only: bool) -> db.Connection:
 @corpus_app.command("generate")
 def generate(
     db_path: Path = DbOption,
-    facts: int = typer.Option(None, "--facts", help="Base facts to write about [default: 100000, or every "
-                              "fact of a smaller world]. More than the world has is an error."),
+    facts: int = typer.Option(None, "--facts", help="Base facts to write about (default: 100000, or every "
+                              "fact of a smaller world). More than the world has is an error."),
     seed: int = typer.Option(0, "--seed", help="Seed of the corpus stage's random generator."),
     doc_resamples: int = typer.Option(5, "--doc-resamples", help="Shuffled copies of each subject's sentences."),
     max_sentences_per_doc: int = typer.Option(10, "--max-sentences-per-doc", help="Sentences per document, at most."),

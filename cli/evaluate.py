@@ -32,7 +32,7 @@ def evaluate_command(
     model: Path = typer.Option(..., "--model", help="Checkpoint folder (kgedit train --out)."),
     db_path: Path = DbOption,
     editor: str = typer.Option("lora", "--editor", help="Editing method."),
-    cases: int = typer.Option(None, "--cases", help="Evaluate the first N cases [default: all]."),
+    cases: int = typer.Option(None, "--cases", help="Evaluate the first N cases (default: all)."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     out_dir: Path = typer.Option(Path("results"), "--out", help="Results folder (resumed when it exists)."),
     sets: list[str] = typer.Option([], "--set", help="Editor parameter key=value (repeatable), e.g. steps=80."),
@@ -40,9 +40,9 @@ def evaluate_command(
     batch_size: int = typer.Option(64, "--batch-size", help="Scoring batch size."),
     trace: bool = typer.Option(False, "--trace", help="Keep per-step edit traces (loss, p(target)) in the results."),
     parallel_edits: int = typer.Option(None, "--parallel-edits", metavar="B",
-                                       help="Independent edits trained and measured at once (lora, bayes) "
-                                            "[default: by device memory, at most 64 on a CPU, 256 on a GPU; "
-                                            "1 for the other editors]."),
+                                       help="Independent edits trained and measured at once, lora and bayes "
+                                            "(default: by device memory, at most 64 on a CPU, 256 on a GPU; "
+                                            "1 for the other editors)."),
     sequential: str = typer.Option(None, "--sequential", metavar="N1,N2,…",
                                    help="Apply the first edits cumulatively (no reset) and measure held-out accuracy "
                                         "after each count, e.g. 1,10,50,100,500,1000 (Li et al.'s degradation curve)."),
