@@ -41,7 +41,7 @@ def evaluate_command(
     trace: bool = typer.Option(False, "--trace", help="Keep per-step edit traces (loss, p(target)) in the results."),
     parallel_edits: int = typer.Option(None, "--parallel-edits", metavar="B",
                                        help="Independent edits trained and measured at once, lora and bayes "
-                                            "(default: by device memory, at most 64 on a CPU, 256 on a GPU; "
+                                            "(default: by device memory, at most 256 on a GPU, on a CPU 64 and ~512 training rows per batch; "
                                             "1 for the other editors)."),
     sequential: str = typer.Option(None, "--sequential", metavar="N1,N2,…",
                                    help="Apply the first edits cumulatively (no reset) and measure held-out accuracy "

@@ -269,7 +269,11 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
 
 
 # Edit-parallel evaluation: B independent edits train and are measured in shared forward passes.
-CPU_PARALLEL_EDITS = 64      # on a CPU, cases/s stops growing by about here (bench/evaluate.py)
+# On a CPU batching pays while the batches are small: lora (one row per case) gains 5.8x at B = 64
+# and 6.4x at 256; bayes (~57 rows per case on the default world) 1.2x at 8 and loses from 32 on,
+# as its batches outgrow the caches (bench/evaluate.py). Hence a budget of rows per batch on a CPU.
+CPU_PARALLEL_EDITS = 64      # at most this many on a CPU
+CPU_ROWS_PER_BATCH = 512     # and about this many training rows per batch there
 GPU_PARALLEL_EDITS = 256     # at most this many on a GPU
 MEMORY_SHARE = 0.4           # of the device's free memory for the edit batch's activations
 
@@ -289,12 +293,13 @@ def resolve_parallel_edits(requested: int | None, editor, requests: Sequence, mo
         return requested
     if not editor.parallel or not requests:
         return 1
-    cap, free = _device_budget(model)
-    per_case = editor.rows_per_case(requests) * _bytes_per_training_row(model.config)
+    rows = editor.rows_per_case(requests)
+    cap, free = _device_budget(model, rows)
+    per_case = rows * _bytes_per_training_row(model.config)
     return max(1, min(cap, len(requests), int(MEMORY_SHARE * free // max(per_case, 1))))
 
 
-def _device_budget(model) -> tuple[int, int]:
+def _device_budget(model, rows_per_case: float) -> tuple[int, int]:
     """(cap on B, free bytes) of the model's device."""
     import torch
 
@@ -304,6 +309,7 @@ def _device_budget(model) -> tuple[int, int]:
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
         return GPU_PARALLEL_EDITS, free
+    cap = min(CPU_PARALLEL_EDITS, int(CPU_ROWS_PER_BATCH // max(rows_per_case, 1.0)))
     try:
         with open("/proc/meminfo") as fh:
             info = dict(line.split(":", 1) for line in fh)
@@ -312,7 +318,7 @@ def _device_budget(model) -> tuple[int, int]:
         import os
 
         free = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
-    return CPU_PARALLEL_EDITS, free
+    return cap, free
 
 
 def _bytes_per_training_row(cfg, tokens: int = 32) -> int:

@@ -45,10 +45,14 @@ def teacher_forced_batch(seqs: Sequence[Sequence[int]], n_targets: Sequence[int]
 
 
 def target_log_probs(model, ids: torch.Tensor, mask: torch.Tensor, is_target: torch.Tensor) -> torch.Tensor:
-    """[b] float64: sum of log p(token) over each row's target tokens (differentiable when grad is on)."""
-    logits = model(input_ids=ids, attention_mask=mask).logits            # [b, t, V]
-    # Token t is predicted by the logits at t-1; only those rows of the vocabulary are normalised.
-    pred = logits[:, :-1][is_target[:, 1:]].float()                       # [n_targets, V]
+    """[b] float64: sum of log p(token) over each row's target tokens (differentiable when grad is on).
+
+    The output layer runs only where a target token is predicted (as the causal LM's own forward
+    would, on fewer positions): prompts are most of each row, and the vocabulary-wide logits of the
+    other positions would cost time and, in training, most of the memory."""
+    hidden = model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state   # [b, t, h]
+    # Token t is predicted by the hidden state at t-1; only those positions are projected and normalised.
+    pred = model.get_output_embeddings()(hidden[:, :-1][is_target[:, 1:]]).float()     # [n_targets, V]
     lp = torch.log_softmax(pred, dim=-1).gather(1, ids[:, 1:][is_target[:, 1:]][:, None])[:, 0]
     rows = torch.nonzero(is_target[:, 1:])[:, 0]
     return torch.zeros(len(ids), dtype=torch.float64, device=ids.device).index_add(0, rows, lp.double())

@@ -138,5 +138,10 @@ def test_editors_that_edit_one_case_at_a_time_refuse_parallel_edits(pipeline, tm
     assert resolve_parallel_edits(None, lora, requests, model) == len(requests)     # 16 < the CPU cap
     assert resolve_parallel_edits(None, lora, requests * 10, model) == 64
     assert resolve_parallel_edits(3, lora, requests, model) == 3
+    bayes = make_editor("bayes", model, tok)
+    bayes.prepare(world, requests)
+    rows = bayes.rows_per_case(requests)             # candidates of two relations, 4 T/F, 8 locality
+    assert rows > 12
+    assert resolve_parallel_edits(None, bayes, requests * 10, model) == max(1, min(64, int(512 // rows)))
     with pytest.raises(KgeditError, match="at least 1"):
         evaluate(EvalConfig(model=str(ckpt), world_db=str(world), device="cpu", parallel_edits=0), tmp_path / "z")
