@@ -51,7 +51,8 @@ class EvalConfig:
         if self.batch_size < 1:
             raise KgeditError(f"--batch-size must be at least 1 (got {self.batch_size}).")
         if self.parallel_edits is not None and self.parallel_edits < 1:
-            raise KgeditError(f"--parallel-edits must be at least 1 (got {self.parallel_edits}).")
+            raise KgeditError(f"--parallel-edits must be at least 1 (got {self.parallel_edits}).",
+                              "1 edits one case at a time; leave it out for the device's default.")
 
 
 @dataclass
