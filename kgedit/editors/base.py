@@ -12,12 +12,15 @@ from __future__ import annotations
 import difflib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
 from kgedit.errors import KgeditError
+
+# After edit_cases: says which case (edit slot) each row of the next forward passes belongs to.
+Route = Callable[[Sequence[int]], None]
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ import torch
 
 from kgedit import db
 from kgedit.bayes.edits import DEFAULT_TARGET, DEFAULT_WEIGHT
-from kgedit.editors.base import EditRequest
-from kgedit.editors.lora import LoraEditor, LoraParams, Objective, Route, pair_batch
+from kgedit.editors.base import EditRequest, Route
+from kgedit.editors.lora import LoraEditor, LoraParams, Objective, pair_batch
 from kgedit.errors import KgeditError
 from kgedit.lm.scoring import model_device, target_log_probs, teacher_forced_batch
 

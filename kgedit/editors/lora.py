@@ -20,13 +20,10 @@ from dataclasses import dataclass
 
 import torch
 
-from kgedit.editors.base import EditOutcome, Editor, EditRequest
+from kgedit.editors.base import EditOutcome, Editor, EditRequest, Route
 from kgedit.editors.parallel import RoutedLora, lora_a_init, lora_targets
 from kgedit.lm.scoring import encode_pairs, model_device, target_log_probs, teacher_forced_batch
 
-# Route: sets which request (case slot) each row of the next forward pass belongs to; a no-op for
-# the single peft adapter of `edit`.
-Route = Callable[[Sequence[int]], None]
 # An objective is called once per optimisation step: ([n] loss of each request, [n] p(requested object)).
 Objective = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 

@@ -6,11 +6,11 @@ plug in an oracle that answers from the Bayesian model instead.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
+from kgedit.editors.base import Route
 from kgedit.evaluate.cases import Case, CaseSet
 
 # Fluency (ROME's GE): a free greedy continuation of "[BOS] {s1}" this many tokens long, per case.
@@ -31,12 +31,9 @@ class Measurement:
 
 
 class Measurer(Protocol):
+    """After an edit-parallel edit (Editor.edit_cases), `route` is the editor's: case i of `cases`
+    is edit slot i."""
     def measure(self, cases: list[Case], phase: str, route: Route | None = None) -> Measurement: ...
-
-
-# After an edit-parallel edit, case i of `cases` is edit slot i: route(slots) makes the model's rows
-# see those slots' edits (kgedit.editors.Editor.route).
-Route = Callable[[Sequence[int]], None]
 
 
 def _logsumexp(values: np.ndarray) -> float:

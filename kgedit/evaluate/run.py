@@ -270,8 +270,8 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
 
 
 # Edit-parallel evaluation: B independent edits train and are measured in shared forward passes.
-# On a CPU batching pays while the batches are small: lora (one row per case) gains 5.8x at B = 64
-# and 6.4x at 256; bayes (~57 rows per case on the default world) 1.2x at 8 and loses from 32 on,
+# On a CPU batching pays while the batches are small: lora (one row per case) gains 6.1x at B = 64
+# and 6.7x at 256; bayes (~57 rows per case on the default world) 1.2x at 8 and loses from 32 on,
 # as its batches outgrow the caches (bench/evaluate.py). Hence a budget of rows per batch on a CPU.
 CPU_PARALLEL_EDITS = 64      # at most this many on a CPU
 CPU_ROWS_PER_BATCH = 512     # and about this many training rows per batch there
