@@ -166,15 +166,15 @@ class BayesEditor(LoraEditor):
         def step() -> tuple[torch.Tensor, torch.Tensor]:
             route(slots)
             lp = target_log_probs(self.model, *batch)
-            terms = []                                               # (request, loss term)
+            terms: list[list[torch.Tensor]] = [[] for _ in requests]     # loss terms of each request
             for i, rows, target, w in groups:
                 log_q = torch.log_softmax(lp[rows], dim=0)
-                terms.append((i, w * (torch.xlogy(target, target) - target * log_q).sum()))
+                terms[i].append(w * (torch.xlogy(target, target) - target * log_q).sum())
             for i, true_row, false_row, t in tf_rows:
                 log_t = torch.nn.functional.logsigmoid(lp[true_row] - lp[false_row])
                 log_f = torch.nn.functional.logsigmoid(lp[false_row] - lp[true_row])
-                terms.append((i, prm.tf_weight * -(t * log_t + (1 - t) * log_f) / 2))
-            losses = torch.stack([sum(term for j, term in terms if j == i) for i in range(len(requests))])
+                terms[i].append(prm.tf_weight * -(t * log_t + (1 - t) * log_f) / 2)
+            losses = torch.stack([torch.stack(own).sum() for own in terms])
             if local is not None:
                 ids, mask, last, ref, owner = local
                 route(owner.tolist())
