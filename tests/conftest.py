@@ -12,7 +12,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_WIKIDATA = REPO.parent / "shared" / "data" / "wikidata"
 
 
 def write_world(con, pairs: Sequence[tuple[str, str]], facts: Sequence[tuple[str, str, str]]) -> None:
