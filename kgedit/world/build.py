@@ -6,11 +6,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kgedit import db
+from kgedit import checks, db
 from kgedit.errors import KgeditError
 from kgedit.world.wikidata import WikidataSource, import_wikidata
 
-SOURCES = ("synthetic", "wikidata5m")
+# wikidata: the slice bundled with kgedit; wikidata5m: the user's own Wikidata5m-format files.
+SOURCES = ("wikidata", "wikidata5m", "synthetic")
 # About 2,500 facts: small enough that the tiny LM memorises the corpus on a 2-core CPU in minutes.
 DEFAULT_SUBJECTS = 1000
 
@@ -32,9 +33,10 @@ def check_source(name: str) -> str:
 def build_world(path: str | os.PathLike[str], source: WikidataSource | SyntheticSource, *, overwrite: bool = False,
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Build a world database at `path` (all or nothing: a failure leaves no file and keeps an old one)."""
-    if isinstance(source, SyntheticSource) and source.subjects < 2:
-        raise KgeditError(f"--subjects must be at least 2, not {source.subjects}.",
-                          f"The default is {DEFAULT_SUBJECTS}.")
+    if source.subjects is not None:
+        checks.integer("--subjects", source.subjects, low=2,
+                       hint="The number of subjects to keep; leave it out for the default.")
+        checks.seed("--seed", source.seed)
     with db.building(path, overwrite=overwrite) as con:
         if isinstance(source, SyntheticSource):
             from kgedit.world.synthetic import write_synthetic_world

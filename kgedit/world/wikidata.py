@@ -34,11 +34,27 @@ class WikidataSource:
     n_relations: int = 10
     relation_ids: Sequence[str] | None = None  # named relations instead of the greedy choice
     direction: str = "paper"
+    subjects: int | None = None  # a seeded sample of this many subjects (None: all of them)
+    seed: int = 0
+    bundled: bool = False        # the files are kgedit's own slice (data/wikidata)
+
+    @classmethod
+    def from_bundled(cls, **options) -> WikidataSource:
+        """The Wikidata slice shipped with kgedit (data/wikidata, see its PROVENANCE.md)."""
+        from kgedit.world.bundled import bundled_files
+
+        return cls(**bundled_files(), bundled=True, **options)
+
+    @property
+    def source_name(self) -> str:
+        return "wikidata" if self.bundled else "wikidata5m"
 
     def parameters(self) -> dict:
-        return {"triples": str(self.triples), "entities": str(self.entities), "relations_file": str(self.relations),
-                "read_n_facts": self.read_n_facts, "n_relations": self.n_relations,
-                "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction}
+        files = ({"files": "bundled data/wikidata (see PROVENANCE.md)"} if self.bundled else
+                 {"triples": str(self.triples), "entities": str(self.entities), "relations_file": str(self.relations)})
+        return {**files, "read_n_facts": self.read_n_facts, "n_relations": self.n_relations,
+                "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction,
+                "subjects": self.subjects, "seed": self.seed if self.subjects is not None else None}
 
 
 def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progress | None = None) -> dict[str, int]:
@@ -79,9 +95,28 @@ def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progre
     pairs = pairing.pair_relations(chosen, tables.chosen_cooccurrence(cooccurrence, chosen), first_seen,
                                    source.direction)
     tables.write_relations(con, chosen, labels, pairs)
+    if source.subjects is not None:
+        step(f"sampling {source.subjects} subjects")
+        _sample_subjects(con, source)
     dropped = con.execute("SELECT count(*) FROM name_losers").fetchone()[0]
-    return tables.write_build_info(con, source="wikidata5m", parameters=source.parameters(), n_triples_read=n_read,
-                                   n_triples_kept=n_kept, duplicates_dropped=dropped, seed=None)
+    return tables.write_build_info(con, source=source.source_name, parameters=source.parameters(),
+                                   n_triples_read=n_read, n_triples_kept=n_kept, duplicates_dropped=dropped,
+                                   seed=source.seed if source.subjects is not None else None)
+
+
+def _sample_subjects(con: db.Connection, source: WikidataSource) -> None:
+    """Keep a seeded sample of `source.subjects` subjects among those with both relations of a pair."""
+    import numpy as np
+
+    eligible = [subject for (subject,) in con.execute(db.load_sql("world_sample_eligible")).fetchall()]
+    if source.subjects > len(eligible):
+        raise KgeditError(f"--subjects {source.subjects} is more than the {len(eligible)} subjects available "
+                          "(subjects with both relations of a pair).",
+                          f"Choose --subjects between 2 and {len(eligible)}, or leave it out to keep them all.")
+    rng = np.random.default_rng(source.seed)
+    kept = sorted(eligible[i] for i in rng.choice(len(eligible), size=source.subjects, replace=False))
+    con.execute("CREATE TEMP TABLE sampled_subjects AS SELECT unnest($ids) AS subject_id", {"ids": kept})
+    db.execute_script(con, "world_sample")
 
 
 def _read_files(con: db.Connection, source: WikidataSource) -> int:
