@@ -11,7 +11,7 @@ from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.report.render import render_rows
 
-from .common import DbOption, OutputFormat, new_app, out
+from .common import DbOption, OutputFormat, new_app, out, warn
 
 world_app = new_app("Build a world (knowledge graph) from Wikidata5m files or the synthetic source; describe it.")
 
@@ -22,9 +22,13 @@ def build_command(
     source: str = typer.Option("synthetic", "--source", help="synthetic (offline default) or wikidata5m."),
     subjects: int = typer.Option(1000, "--subjects", help="synthetic: number of subjects (about 2.5 facts each)."),
     seed: int = typer.Option(0, "--seed", help="synthetic: generator seed."),
-    triples: Optional[Path] = typer.Option(None, "--triples", help="wikidata5m: triples file (plain or .gz)."),
-    entities: Optional[Path] = typer.Option(None, "--entities", help="wikidata5m: entity alias file."),
-    relations_file: Optional[Path] = typer.Option(None, "--relations-file", help="wikidata5m: relation alias file."),
+    # readable=False: click's own check would end a bad path with a usage error (exit 2); the importer
+    # says what is wrong with the file (Error:/Hint:, exit 1).
+    triples: Optional[Path] = typer.Option(None, "--triples", readable=False,
+                                           help="wikidata5m: triples file (plain or .gz)."),
+    entities: Optional[Path] = typer.Option(None, "--entities", readable=False, help="wikidata5m: entity alias file."),
+    relations_file: Optional[Path] = typer.Option(None, "--relations-file", readable=False,
+                                                  help="wikidata5m: relation alias file."),
     read_n_facts: int = typer.Option(2_000_000, "--read-n-facts", help="wikidata5m: read the first N triple lines."),
     n_relations: int = typer.Option(10, "--n-relations", help="wikidata5m: relations to choose greedily (even)."),
     relations: Optional[str] = typer.Option(None, "--relations",
@@ -61,6 +65,11 @@ def build_command(
                                 relation_ids=parse_relation_list(relations) if relations is not None else None)
     counts = _with_progress(lambda progress: world_build.build_world(db_path, config, overwrite=overwrite,
                                                                      progress=progress))
+    for key, what, path in (("duplicate_entity_ids", "entity", entities),
+                            ("duplicate_relation_ids", "relation", relations_file)):
+        if counts.get(key):
+            warn(f"{counts[key]} {what} id(s) appear on more than one line of {path}; the first line of each was "
+                 "used, the others ignored.")
     rows = [(key, value) for key, value in counts.items()]
     out(render_rows(["count", "value"], rows, "table", title=f"World written to {db_path}"))
 
