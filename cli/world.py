@@ -11,7 +11,7 @@ from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.report.render import render_rows
 
-from .common import DbOption, OutputFormat, new_app, out
+from .common import DbOption, OutputFormat, new_app, out, warn
 
 world_app = new_app("Build a world (knowledge graph) from Wikidata5m files or the synthetic source; describe it.")
 
@@ -26,9 +26,13 @@ def build_command(
                                            help="Keep a seeded sample of N subjects (wikidata, wikidata5m: default "
                                                 "all; synthetic: default 1000, about 2.5 facts each)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the subject sample or the synthetic generator."),
-    triples: Optional[Path] = typer.Option(None, "--triples", help="wikidata5m: triples file (plain or .gz)."),
-    entities: Optional[Path] = typer.Option(None, "--entities", help="wikidata5m: entity alias file."),
-    relations_file: Optional[Path] = typer.Option(None, "--relations-file", help="wikidata5m: relation alias file."),
+    # readable=False: click's own check would end a bad path with a usage error (exit 2); the importer
+    # says what is wrong with the file (Error:/Hint:, exit 1).
+    triples: Optional[Path] = typer.Option(None, "--triples", readable=False,
+                                           help="wikidata5m: triples file (plain or .gz)."),
+    entities: Optional[Path] = typer.Option(None, "--entities", readable=False, help="wikidata5m: entity alias file."),
+    relations_file: Optional[Path] = typer.Option(None, "--relations-file", readable=False,
+                                                  help="wikidata5m: relation alias file."),
     read_n_facts: int = typer.Option(2_000_000, "--read-n-facts", help="wikidata5m: read the first N triple lines."),
     n_relations: int = typer.Option(10, "--n-relations", help="wikidata, wikidata5m: relations to choose greedily "
                                                               "(even)."),
@@ -60,6 +64,11 @@ def build_command(
                                   n_relations=n_relations, relations=relations, direction=direction)
     counts = _with_progress(lambda progress: world_build.build_world(db_path, config, overwrite=overwrite,
                                                                      progress=progress))
+    for key, what, path in (("duplicate_entity_ids", "entity", entities),
+                            ("duplicate_relation_ids", "relation", relations_file)):
+        if counts.get(key):
+            warn(f"{counts[key]} {what} id(s) appear on more than one line of {path}; the first line of each was "
+                 "used, the others ignored.")
     rows = [(key, value) for key, value in counts.items()]
     out(render_rows(["count", "value"], rows, "table", title=f"World written to {db_path}"))
 

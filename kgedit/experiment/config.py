@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from kgedit import checks
 from kgedit.errors import KgeditError
 
 BUILT_IN = ("default", "paper")
@@ -61,11 +62,9 @@ def load_experiment(spec: str | None) -> Experiment:
     spec = spec or "default"
     if spec in BUILT_IN and not Path(spec).is_file():
         return parse(built_in_text(spec), f"built-in experiment {spec!r}")
-    path = Path(spec)
-    if not path.is_file():
-        raise KgeditError(f"No experiment file at {path}.",
-                          f"Give a TOML file, or a built-in experiment ({', '.join(BUILT_IN)}); "
-                          "`kgedit run --show default` prints one to start from.")
+    path = checks.input_file("The experiment file", spec,
+                             f"Give a TOML file, or a built-in experiment ({', '.join(BUILT_IN)}); "
+                             "`kgedit run --show default` prints one to start from.")
     return parse(path.read_text(encoding="utf-8"), str(path))
 
 

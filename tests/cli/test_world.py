@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -198,3 +202,54 @@ def test_bundled_source_refuses_file_options(tmp_path):
     result = runner.invoke(app, ["world", "build", "--source", "wikidata", "--triples", "t.tsv",
                                  "--db", str(tmp_path / "w.duckdb")])
     assert_user_error(result, "--triples only apply to --source wikidata5m")
+
+
+def test_input_paths_that_are_no_regular_files_are_errors_not_usage_errors(tmp_path):
+    args = wikidata_args(TINY, "--n-relations", "4", "--db", str(tmp_path / "w.duckdb"))
+    args[args.index("--entities") + 1] = str(tmp_path)
+    assert_user_error(runner.invoke(app, args), f"The entities file {tmp_path} is a directory, not a file")
+    args[args.index("--entities") + 1] = os.devnull
+    assert_user_error(runner.invoke(app, args), f"{os.devnull} is a character device, not a regular file")
+
+
+def kgedit_without_read_permission(locked, *args: str) -> subprocess.CompletedProcess:
+    """kgedit in a child process bound by file permissions (as root: one without CAP_DAC_OVERRIDE/READ_SEARCH)."""
+    locked.chmod(0)
+    prefix = []
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    if subprocess.run([*prefix, "test", "-r", str(locked)]).returncode == 0:
+        pytest.skip("root that cannot drop CAP_DAC_OVERRIDE: no file is unreadable to it")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([*prefix, sys.executable, "-m", "kgedit", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_an_unreadable_input_file_is_an_error_naming_it(tmp_path):
+    locked = tmp_path / "triples.tsv"
+    shutil.copy(TINY / "triples.tsv", locked)
+    args = wikidata_args(TINY, "--n-relations", "4", "--db", str(tmp_path / "w.duckdb"))
+    args[args.index("--triples") + 1] = str(locked)
+    proc = kgedit_without_read_permission(locked, *args)
+    assert proc.returncode == 1, proc.stderr  # was 2: click's usage error "path ... is not readable"
+    assert proc.stderr.startswith(f"Error: The triples file {locked} is not readable (permission denied).\nHint: ")
+    assert "Traceback" not in proc.stderr and not (tmp_path / "w.duckdb").exists()
+
+
+def test_an_unreadable_database_is_an_error_not_a_usage_error(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert runner.invoke(app, wikidata_args(TINY, "--n-relations", "4", "--db", str(db))).exit_code == 0
+    proc = kgedit_without_read_permission(db, "world", "info", "--db", str(db))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("Error: ") and "Hint: " in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_duplicate_ids_are_a_warning_with_their_count(tmp_path):
+    entities = (TINY / "entities.tsv").read_text()
+    (tmp_path / "entities.tsv").write_text(entities + "S1\tAda again\nS2\tBen again\n")
+    (tmp_path / "relations.tsv").write_text((TINY / "relations.tsv").read_text())
+    (tmp_path / "triples.tsv").write_text((TINY / "triples.tsv").read_text())
+    result = runner.invoke(app, wikidata_args(tmp_path, "--n-relations", "4", "--db", str(tmp_path / "w.duckdb")))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: 2 entity id(s) appear on more than one line of {tmp_path / 'entities.tsv'}")
+    assert "relation id(s)" not in result.stderr and "duplicate_entity_ids" in result.stdout
