@@ -9,7 +9,7 @@ import typer
 
 from kgedit import db
 from kgedit.errors import KgeditError
-from kgedit.report.render import render_rows
+from kgedit.report.render import render_rows, to_json
 
 from .common import DbOption, OutputFormat, new_app, out, warn
 
@@ -118,9 +118,7 @@ def info_command(
     relations, summary = info["relations"], info["summary"]
     columns = list(relations[0]) if relations else []
     if fmt == OutputFormat.json:
-        import json
-
-        out(json.dumps({"relations": relations, "summary": summary}, ensure_ascii=False, indent=2, default=str))
+        out(to_json({"relations": relations, "summary": summary}))
         return
     summary_rows = [(k, v if not isinstance(v, dict) else _compact(v)) for k, v in summary.items()]
     if fmt == OutputFormat.csv:
