@@ -27,7 +27,7 @@ def fit_command(db_path: Path = DbOption,
     """Materialise the bayes_* tables, views and macros from the evidence table (refits if present)."""
     from kgedit.bayes.fit import fit
 
-    con = db.connect(db_path)
+    con = db.connect(db_path, create=False)     # a missing --db is an error, never a new empty file
     try:
         summary = fit(con, prior_mass=prior_mass, progress=lambda step: typer.echo(f"fit: {step}", err=True))
     finally:

@@ -46,6 +46,21 @@ class KgeditGroup(TyperGroup):
         except KeyboardInterrupt:
             print_error("Interrupted.", "Nothing half-written was kept; run the command again.")
             raise typer.Exit(130) from None
+        except Exception as exc:
+            error = _database_error(exc)
+            if error is None:
+                raise
+            print_error(error.message, error.hint)
+            raise typer.Exit(1) from None
+
+
+def _database_error(exc: Exception) -> KgeditError | None:
+    """A damaged or busy database noticed only while a query ran (DuckDB reads lazily): a user error too."""
+    if "duckdb" not in sys.modules:   # no DuckDB code ran; do not import it here
+        return None
+    from kgedit.db import user_error
+
+    return user_error(exc)
 
 
 def new_app(help_text: str) -> typer.Typer:

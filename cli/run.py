@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import typer
 
@@ -14,10 +13,13 @@ from .common import out, print_error
 def run_command(
     experiment: str = typer.Argument(None, help="Experiment TOML file, or a built-in name: "
                                                 "default (when left out) or paper."),
-    out_dir: Path = typer.Option(None, "--out", help="Experiment folder (default: the out key of the "
-                                                     "file's experiment section)."),
+    out_dir: str = typer.Option(None, "--out", help="Experiment folder (default: the out key of the "
+                                                    "file's experiment section)."),
     show: str = typer.Option(None, "--show", help="Print a built-in experiment file (default or paper) and exit."),
     dry_run: bool = typer.Option(False, "--plan", help="Print which stages would run, and run nothing."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Let the run replace files and folders in the "
+                                   "experiment folder that an earlier run did not write (world.duckdb, ckpt, "
+                                   "results, report)."),
 ) -> None:
     """Run an experiment: world, corpus, Bayes fit, cases, LM, one evaluation per editor, report."""
     import time
@@ -26,7 +28,7 @@ def run_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kgedit.experiment.config import BUILT_IN, built_in_text, load_experiment
-    from kgedit.experiment.runner import plan, run_experiment
+    from kgedit.experiment.runner import check_out, plan, run_experiment
 
     if show is not None:
         if show not in BUILT_IN:
@@ -35,9 +37,10 @@ def run_command(
         return
     exp = load_experiment(experiment).with_out(out_dir)
     if dry_run:
-        for stage, runs in plan(exp):
+        for stage, runs in plan(exp, overwrite=overwrite):
             out(f"{'run ' if runs else 'skip'}  {stage}")
         return
+    check_out(exp, overwrite=overwrite)    # before the progress bar takes the terminal
     console = Console(stderr=True)
     started: dict[str, float] = {}
     columns = (TextColumn("[bold]{task.fields[stage]}[/bold] {task.description}"), BarColumn(),
@@ -59,7 +62,7 @@ def run_command(
                         started[stage] = time.perf_counter()
                 bar.update(task, description=what, completed=done, total=total, stage=stage)
 
-            summary = run_experiment(exp, progress)
+            summary = run_experiment(exp, progress, overwrite=overwrite)
             if current["stage"] in started:
                 console.print(f"  done  {current['stage']} ({time.perf_counter() - started[current['stage']]:.1f} s)")
     except KeyboardInterrupt:

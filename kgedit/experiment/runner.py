@@ -19,9 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from kgedit import db
+from kgedit.errors import KgeditError
 from kgedit.experiment.config import Experiment
 
 STATE_FILE = "experiment.json"
+# What a run writes in its folder besides STATE_FILE, by stage. A run replaces only what STATE_FILE records
+# as its own ("outputs"); a user's file or folder of the same name is refused unless overwrite.
+STAGE_OUTPUTS = {"world": ("world.duckdb", "world.duckdb.wal"), "lm": ("ckpt", "lm.key"), "evaluate": ("results",),
+                 "report": ("report",)}
+OUTPUTS = tuple(name for names in STAGE_OUTPUTS.values() for name in names)
 # (stage, what it is doing, done, total); total None: indeterminate
 Progress = Callable[[str, str, float, float | None], None]
 
@@ -52,21 +58,59 @@ def stage_keys(exp: Experiment) -> dict[str, str]:
     return keys
 
 
-def _read_state(out: Path) -> dict[str, str]:
+def _read_record(out: Path) -> dict[str, Any] | None:
+    """STATE_FILE as written by a run; None when there is none, {} when the file is not a run's record."""
     path = out / STATE_FILE
-    if not path.is_file():
-        return {}
+    if not path.exists() and not path.is_symlink():
+        return None
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("stages", {})
-    except (ValueError, AttributeError):
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return {}
+    return record if isinstance(record, dict) and isinstance(record.get("stages"), dict) else {}
 
 
-def _write_state(out: Path, exp: Experiment, stages: dict[str, str]) -> None:
+def _read_state(out: Path) -> dict[str, str]:
+    return dict((_read_record(out) or {}).get("stages", {}))
+
+
+def _owned(out: Path) -> set[str]:
+    """The outputs the run recorded as its own (a record from before outputs were listed owns them all)."""
+    record = _read_record(out)
+    if not record:
+        return set()
+    outputs = record.get("outputs", OUTPUTS)
+    return {name for name in outputs if isinstance(name, str)} if isinstance(outputs, list | tuple) else set()
+
+
+def _write_state(out: Path, exp: Experiment, stages: dict[str, str], outputs: set[str]) -> None:
     tmp = out / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps({"experiment": exp.source, "config": exp.sections, "stages": stages}, indent=2,
-                              sort_keys=True, default=str), encoding="utf-8")
+    tmp.write_text(json.dumps({"experiment": exp.source, "config": exp.sections, "stages": stages,
+                               "outputs": sorted(outputs)}, indent=2, sort_keys=True, default=str), encoding="utf-8")
     tmp.replace(out / STATE_FILE)
+
+
+def check_out(exp: Experiment, *, overwrite: bool = False) -> None:
+    """Before any work: the experiment folder is usable, and holds nothing of the user's that the run would
+    replace (overwrite allows that)."""
+    if not exp["experiment"]["out"].strip():
+        raise KgeditError(f"{exp.source}: [experiment] out (or --out) is empty.",
+                          'Name the experiment folder, e.g. out = "experiment" (out = "." is the current folder).')
+    out = exp.out
+    existing = next(folder for folder in (out, *out.absolute().parents) if folder.exists())
+    if not existing.is_dir():
+        raise KgeditError(f"{existing} is a file, not a folder.", "Set [experiment] out (or --out) to a folder.")
+    if overwrite or not out.exists():
+        return
+    record, owned = _read_record(out), _owned(out)
+    foreign = [name for name in OUTPUTS if name not in owned and ((out / name).exists() or (out / name).is_symlink())]
+    if record == {}:
+        foreign.insert(0, STATE_FILE)
+    if foreign:
+        raise KgeditError(f"{out} already holds {', '.join(foreign)}, not written by kgedit run "
+                          f"(not recorded in {out / STATE_FILE}); the run would replace {'it' if len(foreign) == 1 else 'them'}.",
+                          "Choose another --out (or [experiment] out), move them away, or pass --overwrite to "
+                          "let the run replace them.")
 
 
 def _present_state(exp: Experiment) -> dict[str, str]:
@@ -84,26 +128,30 @@ def _present_state(exp: Experiment) -> dict[str, str]:
     return state
 
 
-def plan(exp: Experiment) -> list[tuple[str, bool]]:
+def plan(exp: Experiment, *, overwrite: bool = False) -> list[tuple[str, bool]]:
     """(stage, will run) in order, for the current state of the experiment folder."""
+    check_out(exp, overwrite=overwrite)
     keys, state = stage_keys(exp), _present_state(exp)
     return [(stage, state.get(stage) != key) for stage, key in keys.items()] + [("report", True)]
 
 
-def run_experiment(exp: Experiment, progress: Progress | None = None) -> RunSummary:
+def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwrite: bool = False) -> RunSummary:
+    """Every stage that needs to run. Only outputs recorded as the run's own are replaced, unless overwrite."""
+    check_out(exp, overwrite=overwrite)
     out = exp.out
-    if out.exists() and not out.is_dir():
-        from kgedit.errors import KgeditError
-        raise KgeditError(f"{out} is a file, not a folder.", "Set [experiment] out to a folder.")
-    out.mkdir(parents=True, exist_ok=True)
-    keys, state = stage_keys(exp), _present_state(exp)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KgeditError(f"Cannot create the experiment folder {out}: {exc.strerror}.",
+                          "Set [experiment] out (or --out) to a folder you can write to.") from None
+    keys, state, owned = stage_keys(exp), _present_state(exp), _owned(out)
     summary = RunSummary(out)
     world_db = out / "world.duckdb"
     report = progress or (lambda *a: None)
 
     def done(stage: str) -> None:
         state[stage] = keys[stage]
-        _write_state(out, exp, state)
+        _write_state(out, exp, state, owned)
         summary.ran.append(stage)
 
     def fresh(stage: str) -> bool:
@@ -112,7 +160,8 @@ def run_experiment(exp: Experiment, progress: Progress | None = None) -> RunSumm
             report(stage, "unchanged, skipped", 1, 1)
             return False
         state.pop(stage, None)
-        _write_state(out, exp, state)
+        owned.update(STAGE_OUTPUTS.get(stage.split(":")[0], ()))   # recorded before the stage writes them
+        _write_state(out, exp, state, owned)
         return True
 
     if fresh("world"):
@@ -141,6 +190,8 @@ def run_experiment(exp: Experiment, progress: Progress | None = None) -> RunSumm
     from kgedit.experiment.report import write_report
 
     report("report", "writing", 0, None)
+    owned.update(STAGE_OUTPUTS["report"])
+    _write_state(out, exp, state, owned)
     summary.report = write_report(exp, world_db, ckpt, summary.results, out / "report")
     return summary
 

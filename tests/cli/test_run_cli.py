@@ -1,0 +1,57 @@
+"""`kgedit run` never replaces what it did not write: a user's world.duckdb and ckpt/ in the experiment folder
+are refused (before any work) unless --overwrite; an empty or file --out is a clear error."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.app import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def users_folder(tmp_path):
+    folder = tmp_path / "mine"
+    (folder / "ckpt").mkdir(parents=True)
+    (folder / "ckpt" / "model.safetensors").write_bytes(b"my weights")
+    (folder / "world.duckdb").write_bytes(b"my world")
+    return folder
+
+
+def assert_user_error(result, *fragments):
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: ") and "\nHint: " in result.stderr, result.stderr
+    for fragment in fragments:
+        assert fragment in result.stderr, result.stderr
+
+
+def assert_untouched(folder):
+    assert (folder / "world.duckdb").read_bytes() == b"my world"
+    assert (folder / "ckpt" / "model.safetensors").read_bytes() == b"my weights"
+    assert sorted(p.name for p in folder.iterdir()) == ["ckpt", "world.duckdb"]
+
+
+@pytest.mark.parametrize("how", ["--out", "out = '.'"])
+def test_run_refuses_a_users_files_and_overwrite_allows_them(users_folder, monkeypatch, tmp_path, how):
+    experiment = tmp_path / "exp.toml"
+    experiment.write_text("[experiment]\nout = '.'\n" if how != "--out" else "[world]\nsubjects = 20\n")
+    monkeypatch.chdir(users_folder)
+    args = ["run", str(experiment)] + (["--out", str(users_folder)] if how == "--out" else [])
+    for extra in ([], ["--plan"]):
+        assert_user_error(runner.invoke(app, args + extra), "already holds world.duckdb, ckpt",
+                          "pass --overwrite")
+    assert_untouched(users_folder)
+    plan = runner.invoke(app, args + ["--plan", "--overwrite"])
+    assert plan.exit_code == 0 and plan.stdout.splitlines()[0] == "run   world", plan.output
+    assert_untouched(users_folder)
+
+
+def test_run_with_an_empty_or_file_out_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("the user's file")
+    assert_user_error(runner.invoke(app, ["run", "--out", ""]), "out (or --out) is empty")
+    assert_user_error(runner.invoke(app, ["run", "--out", str(tmp_path / "file")]), "is a file, not a folder")
+    assert_user_error(runner.invoke(app, ["run", "--out", str(tmp_path / "file" / "sub"), "--plan"]),
+                      "is a file, not a folder")
+    assert (tmp_path / "file").read_text() == "the user's file"
