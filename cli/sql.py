@@ -31,7 +31,7 @@ def sql_command(
     checks.integer("--limit", limit, low=0)
     con = db.connect_locked(db_path, allow_files=allow_files)
     try:
-        columns, rows = _run(con, statement, allow_files)
+        columns, rows = _run(con, statement, allow_files, db_path)
     finally:
         con.close()
     shown = rows if limit == 0 else rows[:limit]
@@ -40,7 +40,7 @@ def sql_command(
         typer.echo(f"({len(rows) - len(shown)} more rows not shown; use --limit 0 for all)", err=True)
 
 
-def _run(con: db.Connection, text: str, allow_files: bool) -> tuple[list[str], list[tuple]]:
+def _run(con: db.Connection, text: str, allow_files: bool, db_path: Path) -> tuple[list[str], list[tuple]]:
     try:
         return db.fetch(con, db.read_statement(con, text))
     except db.AccessError as exc:
@@ -48,5 +48,6 @@ def _run(con: db.Connection, text: str, allow_files: bool) -> tuple[list[str], l
                 "kgedit sql reads only the world database; pass --allow-files to read your own files.")
         raise KgeditError(f"SQL: {db.one_line_error(exc)}", hint) from None
     except db.Error as exc:
-        raise KgeditError(f"SQL: {db.one_line_error(exc)}",
-                          "The database is opened read-only; list tables with: kgedit sql \"SHOW TABLES\"") from None
+        raise db.user_error(exc, db_path) or KgeditError(
+            f"SQL: {db.one_line_error(exc)}",
+            "The database is opened read-only; list tables with: kgedit sql \"SHOW TABLES\"") from None

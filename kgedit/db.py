@@ -59,7 +59,7 @@ def load_sql(name: str) -> str:
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
-            create: bool = True) -> Connection:
+            create: bool = True, config: dict[str, Any] | None = None) -> Connection:
     """Open a DuckDB database (in memory when path is None).
 
     A read-only open, or one with create=False (the in-place writers of a world), needs an existing file.
@@ -76,7 +76,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
             "Build one first: kgedit world build --source synthetic --db " + str(path),
         )
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(str(path), read_only=read_only, config=config or {})
     except duckdb.Error as exc:
         raise user_error(exc, path, writing=not read_only) or KgeditError(
             f"Cannot open {path} as a DuckDB database: {_one_line(exc)}",
@@ -119,18 +119,10 @@ def connect_locked(path: str | os.PathLike[str], *, allow_files: bool = False) -
     statement from SET/RESET-ing a guard back. read_statement adds that only a query runs, so even
     with allow_files nothing is written. Extensions are never installed or loaded behind the user's back.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise KgeditError(f"No database at {path}.",
-                          "Build one first: kgedit world build --source synthetic --db " + str(path))
     config = {"enable_external_access": allow_files, "autoinstall_known_extensions": False,
               "autoload_known_extensions": False, "allow_community_extensions": False,
               "lock_configuration": True}
-    try:
-        return duckdb.connect(str(path), read_only=True, config=config)
-    except duckdb.Error as exc:
-        raise KgeditError(f"Cannot open {path} as a DuckDB database: {_one_line(exc)}",
-                          "Check the path, or that no other process is writing to it.") from exc
+    return connect(path, read_only=True, config=config)
 
 
 # Queries only: SHOW, DESCRIBE, SUMMARIZE, VALUES, PIVOT and FROM-first queries parse as SELECT too.
