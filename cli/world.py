@@ -36,7 +36,6 @@ def build_command(
     """Build a world database (all or nothing). Default: the synthetic world with 1000 subjects."""
     from kgedit.world import build as world_build
     from kgedit.world.choice import parse_relation_list
-    from kgedit.world.pairing import DIRECTIONS
     from kgedit.world.wikidata import WikidataSource
 
     world_build.check_source(source)
@@ -54,11 +53,10 @@ def build_command(
         if missing:
             raise KgeditError(f"--source wikidata5m needs {', '.join(missing)}.",
                               "e.g. --triples triples.tsv --entities entities.tsv --relations-file relations.tsv")
-        if direction not in DIRECTIONS:
-            raise KgeditError(f"Unknown --direction {direction!r}.", f"Choose one of: {', '.join(DIRECTIONS)}.")
         config = WikidataSource(triples=triples, entities=entities, relations=relations_file,
                                 read_n_facts=read_n_facts, n_relations=n_relations, direction=direction,
                                 relation_ids=parse_relation_list(relations) if relations is not None else None)
+    config.check()  # every number before any work
     counts = _with_progress(lambda progress: world_build.build_world(db_path, config, overwrite=overwrite,
                                                                      progress=progress))
     rows = [(key, value) for key, value in counts.items()]

@@ -8,6 +8,7 @@ NaN results or a late crash. One place for the rules keeps the messages the same
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from kgedit.errors import KgeditError
 
@@ -47,6 +48,16 @@ def integer(name: str, value: int, *, low: int | None = None, high: int | None =
 def seed(name: str, value: int) -> int:
     """A seed: a whole number in 0 .. 2**63 - 1."""
     return integer(name, value, low=0, high=SEED_MAX, hint="Seeds are whole numbers from 0 to 2**63 - 1.")
+
+
+def option_name(field: str) -> str:
+    """How a config field is named on the command line: doc_resamples -> --doc-resamples."""
+    return "--" + field.replace("_", "-")
+
+
+# A stage config's check(name=...) names its fields through this: the CLI's option names by default,
+# "[section] key" when the experiment file is checked.
+Namer = Callable[[str], str]
 
 
 def _range_text(low, high, low_open: bool, high_open: bool) -> str:

@@ -6,13 +6,16 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kgedit import db
+from kgedit import checks, db
 from kgedit.errors import KgeditError
 from kgedit.world.wikidata import WikidataSource, import_wikidata
 
 SOURCES = ("synthetic", "wikidata5m")
 # About 2,500 facts: small enough that the tiny LM memorises the corpus on a 2-core CPU in minutes.
 DEFAULT_SUBJECTS = 1000
+# Entity ids are 'E' + 7 digits (sql/world_synthetic.sql): subjects and the object pools (< 20,000)
+# must stay below 10**7.
+MAX_SUBJECTS = 9_000_000
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,11 @@ class SyntheticSource:
 
     subjects: int = DEFAULT_SUBJECTS
     seed: int = 0
+
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        checks.integer(name("subjects"), self.subjects, low=2, high=MAX_SUBJECTS,
+                       hint=f"The default is {DEFAULT_SUBJECTS}.")
+        checks.seed(name("seed"), self.seed)
 
 
 def check_source(name: str) -> str:
@@ -32,9 +40,7 @@ def check_source(name: str) -> str:
 def build_world(path: str | os.PathLike[str], source: WikidataSource | SyntheticSource, *, overwrite: bool = False,
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Build a world database at `path` (all or nothing: a failure leaves no file and keeps an old one)."""
-    if isinstance(source, SyntheticSource) and source.subjects < 2:
-        raise KgeditError(f"--subjects must be at least 2, not {source.subjects}.",
-                          f"The default is {DEFAULT_SUBJECTS}.")
+    source.check()
     with db.building(path, overwrite=overwrite) as con:
         if isinstance(source, SyntheticSource):
             from kgedit.world.synthetic import write_synthetic_world

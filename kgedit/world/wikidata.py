@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kgedit import db
+from kgedit import checks, db
 from kgedit.errors import InputFileError, KgeditError
 from kgedit.world import choice, pairing, tables
 
@@ -40,14 +40,20 @@ class WikidataSource:
                 "read_n_facts": self.read_n_facts, "n_relations": self.n_relations,
                 "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction}
 
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        if self.read_n_facts is not None:
+            checks.integer(name("read_n_facts"), self.read_n_facts, low=1,
+                           hint="The default reads the first 2,000,000 lines.")
+        if self.relation_ids is None:
+            choice.check_relation_count(self.n_relations, name("n_relations"))
+        if self.direction not in pairing.DIRECTIONS:
+            raise KgeditError(f"Unknown {name('direction')} {self.direction!r}.",
+                              f"Choose one of: {', '.join(pairing.DIRECTIONS)}.")
+
 
 def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progress | None = None) -> dict[str, int]:
     """Write every world table into `con` (an empty database) from the files; returns the counts."""
     step = progress or (lambda _msg: None)
-    if source.relation_ids is None:
-        choice.check_relation_count(source.n_relations)
-    if source.read_n_facts is not None and source.read_n_facts < 1:
-        raise KgeditError("--read-n-facts must be at least 1.", "The default reads the first 2,000,000 lines.")
     db.execute_script(con, "world")
     step("reading files")
     n_read = _read_files(con, source)
