@@ -1,5 +1,5 @@
 """Benchmark `kgedit corpus generate`: time and sentences/s for 100k facts of a synthetic world and
-for the whole real Wikidata slice (../shared/data/wikidata). Prints measured figures; asserts nothing.
+for the whole bundled Wikidata slice (data/wikidata). Prints measured figures; asserts nothing.
 
     python bench/corpus.py [--facts 100000] [--skip-real]
 """
@@ -18,8 +18,6 @@ sys.path.insert(0, str(REPO))
 from kgedit import db  # noqa: E402
 from kgedit.corpus.build import CorpusConfig, generate_corpus  # noqa: E402
 
-SHARED_WIKIDATA = REPO.parent / "shared" / "data" / "wikidata"
-
 
 def synthetic_world(facts: int) -> db.Connection:
     """A synthetic world with at least `facts` facts (about 2.5 facts per subject)."""
@@ -36,12 +34,11 @@ def synthetic_world(facts: int) -> db.Connection:
 
 
 def real_world() -> db.Connection:
+    from kgedit.world.bundled import bundled_files
     from kgedit.world.wikidata import WikidataSource, import_wikidata
 
     con = db.connect()
-    import_wikidata(con, WikidataSource(triples=SHARED_WIKIDATA / "triples.tsv",
-                                        entities=SHARED_WIKIDATA / "entities.tsv",
-                                        relations=SHARED_WIKIDATA / "relations.tsv"))
+    import_wikidata(con, WikidataSource(**bundled_files()))
     return con
 
 
@@ -70,7 +67,7 @@ def main() -> None:
     print(f"synthetic world built in {time.perf_counter() - t:.1f} s")
     measure(f"synthetic, {args.facts:,} facts", con, args.facts)
     con.close()
-    if not args.skip_real and SHARED_WIKIDATA.is_dir():
+    if not args.skip_real:
         t = time.perf_counter()
         con = real_world()
         print(f"\nreal slice imported in {time.perf_counter() - t:.1f} s")

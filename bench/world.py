@@ -18,11 +18,11 @@ sys.path.insert(0, str(REPO))
 
 from kgedit import db  # noqa: E402
 from kgedit.world.build import SyntheticSource, build_world  # noqa: E402
+from kgedit.world.bundled import bundled_files  # noqa: E402
 from kgedit.world.choice import PAPER_RELATIONS  # noqa: E402
 from kgedit.world.synthetic import write_synthetic_files  # noqa: E402
 from kgedit.world.wikidata import WikidataSource  # noqa: E402
 
-SLICE = REPO.parent / "shared" / "data" / "wikidata"
 LINES_PER_SUBJECT = 3.95  # measured: ~2.5 facts + Q5 + P735 lines for people + 10% second objects
 
 
@@ -45,11 +45,10 @@ def main() -> None:
     print(f"cpu cores visible: {os.cpu_count()}  (shared machine: other work may be running)")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        if (SLICE / "triples.tsv").is_file():
-            files = dict(triples=SLICE / "triples.tsv", entities=SLICE / "entities.tsv", relations=SLICE / "relations.tsv")
-            timed("real slice, greedy choice", tmp / "slice.duckdb", WikidataSource(**files))
-            timed("real slice, --relations paper", tmp / "paper.duckdb",
-                  WikidataSource(**files, relation_ids=list(PAPER_RELATIONS)))
+        files = bundled_files()  # the bundled slice (data/wikidata, gzip-compressed)
+        timed("bundled slice, greedy choice", tmp / "slice.duckdb", WikidataSource(**files))
+        timed("bundled slice, --relations paper", tmp / "paper.duckdb",
+              WikidataSource(**files, relation_ids=list(PAPER_RELATIONS)))
         start = time.perf_counter()
         subjects = int(args.lines / LINES_PER_SUBJECT) + 1000
         (tmp / "synthetic").mkdir()

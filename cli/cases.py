@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
 from kgedit import db
-from kgedit.report.render import render_rows
+from kgedit.report.render import render_rows, to_json
 
 from .common import DbOption, OutputFormat, new_app, out
 
@@ -63,7 +62,7 @@ def show(
     finally:
         con.close()
     if fmt == OutputFormat.json:
-        out(json.dumps(view.as_dict(), ensure_ascii=False, indent=2, default=str))
+        out(to_json(view.as_dict()))
         return
     cols, rows = view.case
     out(render_rows(["field", "value"], list(zip(cols, rows[0])), fmt.value, title=f"case {rows[0][0]}"))

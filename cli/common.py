@@ -18,13 +18,20 @@ class OutputFormat(str, Enum):
     csv = "csv"
 
 
-DbOption = typer.Option(Path("world.duckdb"), "--db", help="World database file.", show_default=True)
+# readable=False: click's check would end an unreadable file with a usage error (exit 2); opening it
+# gives Error:/Hint: (exit 1) instead.
+DbOption = typer.Option(Path("world.duckdb"), "--db", help="World database file.", show_default=True, readable=False)
 
 
 def print_error(message: str, hint: str | None = None) -> None:
     typer.echo(f"Error: {message}", err=True)
     if hint:
         typer.echo(f"Hint: {hint}", err=True)
+
+
+def warn(message: str) -> None:
+    """Something the user should know about a command that still succeeded (stderr, exit 0)."""
+    typer.echo(f"Warning: {message}", err=True)
 
 
 class KgeditGroup(TyperGroup):

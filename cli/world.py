@@ -9,9 +9,9 @@ import typer
 
 from kgedit import db
 from kgedit.errors import KgeditError
-from kgedit.report.render import render_rows
+from kgedit.report.render import render_rows, to_json
 
-from .common import DbOption, OutputFormat, new_app, out
+from .common import DbOption, OutputFormat, new_app, out, warn
 
 world_app = new_app("Build a world (knowledge graph) from Wikidata5m files or the synthetic source; describe it.")
 
@@ -19,48 +19,76 @@ world_app = new_app("Build a world (knowledge graph) from Wikidata5m files or th
 @world_app.command("build")
 def build_command(
     db_path: Path = DbOption,
-    source: str = typer.Option("synthetic", "--source", help="synthetic (offline default) or wikidata5m."),
-    subjects: int = typer.Option(1000, "--subjects", help="synthetic: number of subjects (about 2.5 facts each)."),
-    seed: int = typer.Option(0, "--seed", help="synthetic: generator seed."),
-    triples: Optional[Path] = typer.Option(None, "--triples", help="wikidata5m: triples file (plain or .gz)."),
-    entities: Optional[Path] = typer.Option(None, "--entities", help="wikidata5m: entity alias file."),
-    relations_file: Optional[Path] = typer.Option(None, "--relations-file", help="wikidata5m: relation alias file."),
+    source: str = typer.Option("synthetic", "--source",
+                               help="wikidata (the slice bundled with kgedit), wikidata5m (your own files) or "
+                                    "synthetic (a generated world for tests and demos)."),
+    subjects: Optional[int] = typer.Option(None, "--subjects",
+                                           help="Keep a seeded sample of N subjects (wikidata, wikidata5m: default "
+                                                "all; synthetic: default 1000, about 2.5 facts each)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the subject sample or the synthetic generator."),
+    # readable=False: click's own check would end a bad path with a usage error (exit 2); the importer
+    # says what is wrong with the file (Error:/Hint:, exit 1).
+    triples: Optional[Path] = typer.Option(None, "--triples", readable=False,
+                                           help="wikidata5m: triples file (plain or .gz)."),
+    entities: Optional[Path] = typer.Option(None, "--entities", readable=False, help="wikidata5m: entity alias file."),
+    relations_file: Optional[Path] = typer.Option(None, "--relations-file", readable=False,
+                                                  help="wikidata5m: relation alias file."),
     read_n_facts: int = typer.Option(2_000_000, "--read-n-facts", help="wikidata5m: read the first N triple lines."),
-    n_relations: int = typer.Option(10, "--n-relations", help="wikidata5m: relations to choose greedily (even)."),
+    n_relations: int = typer.Option(10, "--n-relations", help="wikidata, wikidata5m: relations to choose greedily "
+                                                              "(even)."),
     relations: Optional[str] = typer.Option(None, "--relations",
-                                            help="wikidata5m: name the relations instead, e.g. P69,P106 or 'paper'."),
+                                            help="wikidata, wikidata5m: name the relations instead, e.g. P69,P106 "
+                                                 "or 'paper'."),
     direction: str = typer.Option("paper", "--direction",
                                   help="Pair direction: paper (Table 2, else file order) or file_order."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --db."),
 ) -> None:
     """Build a world database (all or nothing). Default: the synthetic world with 1000 subjects."""
     from kgedit.world import build as world_build
-    from kgedit.world.choice import parse_relation_list
-    from kgedit.world.wikidata import WikidataSource
 
     world_build.check_source(source)
+    files = {"--triples": triples, "--entities": entities, "--relations-file": relations_file}
+    if source != "wikidata5m":
+        given = [name for name, value in files.items() if value is not None]
+        if given:
+            raise KgeditError(f"{', '.join(given)} only apply to --source wikidata5m.",
+                              "Add --source wikidata5m to read your own files, or drop those options.")
     if source == "synthetic":
-        wikidata_only = [name for name, value in (("--triples", triples), ("--entities", entities),
-                                                  ("--relations-file", relations_file), ("--relations", relations))
-                         if value is not None]
-        if wikidata_only:
-            raise KgeditError(f"{', '.join(wikidata_only)} only apply to --source wikidata5m.",
-                              "Add --source wikidata5m, or drop those options for the synthetic world.")
-        config = world_build.SyntheticSource(subjects=subjects, seed=seed)
+        if relations is not None:
+            raise KgeditError("--relations only applies to the Wikidata sources.",
+                              "The synthetic world always has the paper's ten relations.")
+        config = world_build.SyntheticSource(subjects=world_build.DEFAULT_SUBJECTS if subjects is None else subjects,
+                                             seed=seed)
     else:
-        missing = [name for name, value in (("--triples", triples), ("--entities", entities),
-                                            ("--relations-file", relations_file)) if value is None]
-        if missing:
-            raise KgeditError(f"--source wikidata5m needs {', '.join(missing)}.",
-                              "e.g. --triples triples.tsv --entities entities.tsv --relations-file relations.tsv")
-        config = WikidataSource(triples=triples, entities=entities, relations=relations_file,
-                                read_n_facts=read_n_facts, n_relations=n_relations, direction=direction,
-                                relation_ids=parse_relation_list(relations) if relations is not None else None)
+        config = _wikidata_source(source, files, subjects=subjects, seed=seed, read_n_facts=read_n_facts,
+                                  n_relations=n_relations, relations=relations, direction=direction)
     config.check()  # every number before any work
     counts = _with_progress(lambda progress: world_build.build_world(db_path, config, overwrite=overwrite,
                                                                      progress=progress))
+    for key, what, path in (("duplicate_entity_ids", "entity", entities),
+                            ("duplicate_relation_ids", "relation", relations_file)):
+        if counts.get(key):
+            warn(f"{counts[key]} {what} id(s) appear on more than one line of {path}; the first line of each was "
+                 "used, the others ignored.")
     rows = [(key, value) for key, value in counts.items()]
     out(render_rows(["count", "value"], rows, "table", title=f"World written to {db_path}"))
+
+
+def _wikidata_source(source: str, files: dict, *, relations: str | None, direction: str, **options):
+    """The WikidataSource of --source wikidata (bundled files) or wikidata5m (the user's files)."""
+    from kgedit.world.choice import parse_relation_list
+    from kgedit.world.wikidata import WikidataSource
+
+    options.update(direction=direction, relation_ids=parse_relation_list(relations) if relations is not None else None)
+    if source == "wikidata":
+        return WikidataSource.from_bundled(**options)
+    missing = [name for name, value in files.items() if value is None]
+    if missing:
+        raise KgeditError(f"--source wikidata5m needs {', '.join(missing)}.",
+                          "e.g. --triples triples.tsv --entities entities.tsv --relations-file relations.tsv; "
+                          "or --source wikidata for the slice bundled with kgedit.")
+    return WikidataSource(triples=files["--triples"], entities=files["--entities"],
+                          relations=files["--relations-file"], **options)
 
 
 def _with_progress(work):
@@ -88,9 +116,7 @@ def info_command(
     relations, summary = info["relations"], info["summary"]
     columns = list(relations[0]) if relations else []
     if fmt == OutputFormat.json:
-        import json
-
-        out(json.dumps({"relations": relations, "summary": summary}, ensure_ascii=False, indent=2, default=str))
+        out(to_json({"relations": relations, "summary": summary}))
         return
     summary_rows = [(k, v if not isinstance(v, dict) else _compact(v)) for k, v in summary.items()]
     if fmt == OutputFormat.csv:

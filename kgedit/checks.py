@@ -1,4 +1,4 @@
-"""Checks of user-supplied numbers, shared by every stage's config and the CLI.
+"""Checks of user-supplied numbers and input files, shared by every stage's config and the CLI.
 
 Every numeric input is validated where it is read (a stage's ``check()``, the experiment file, an
 editor's ``--set``), so a bad value fails before any work with ``Error:``/``Hint:`` rather than as
@@ -8,9 +8,12 @@ NaN results or a late crash. One place for the rules keeps the messages the same
 from __future__ import annotations
 
 import math
+import os
+import stat
 from collections.abc import Callable
+from pathlib import Path
 
-from kgedit.errors import KgeditError
+from kgedit.errors import InputFileError, KgeditError
 
 # Seeds are stored in BIGINT columns and fed to numpy/torch generators: 0 .. 2**63 - 1.
 SEED_MAX = 2**63 - 1
@@ -58,6 +61,42 @@ def option_name(field: str) -> str:
 # A stage config's check(name=...) names its fields through this: the CLI's option names by default,
 # "[section] key" when the experiment file is checked.
 Namer = Callable[[str], str]
+
+
+def input_file(what: str, path: str | os.PathLike[str], hint: str) -> Path:
+    """`path` if it is a regular file this process may read; else an InputFileError saying why.
+
+    `what` names the file in the message ("The triples file"). A directory, FIFO, device (/dev/null
+    too: it only ever reads as empty) or socket is refused by its kind, before anything opens it: a
+    FIFO would block the reader. Permissions are tested by opening, which is the truth even for root
+    without CAP_DAC_OVERRIDE.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise InputFileError(f"{what} {path} does not exist.", hint) from None
+    except OSError as exc:
+        raise InputFileError(f"{what} {path} cannot be read: {exc.strerror}.", hint) from None
+    if stat.S_ISDIR(mode):
+        raise InputFileError(f"{what} {path} is a directory, not a file.", hint)
+    if not stat.S_ISREG(mode):
+        raise InputFileError(f"{what} {path} is {_file_kind(mode)}, not a regular file.", hint)
+    try:
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise InputFileError(f"{what} {path} is not readable (permission denied).",
+                             f"Give yourself read access (chmod u+r {path}) or use a copy you can read.") from None
+    except OSError as exc:
+        raise InputFileError(f"{what} {path} cannot be read: {exc.strerror}.", hint) from None
+    return path
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+             (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+    return next((text for test, text in kinds if test(mode)), "a special file")
 
 
 def _range_text(low, high, low_open: bool, high_open: bool) -> str:

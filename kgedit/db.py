@@ -20,7 +20,10 @@ import duckdb
 from kgedit.errors import KgeditError, SchemaError
 
 Connection = duckdb.DuckDBPyConnection
+Statement = duckdb.Statement
 Error = duckdb.Error
+# DuckDB refused to touch a file (a guard of connect_locked).
+AccessError = duckdb.PermissionException
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -61,6 +64,76 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
                           "Check the path, or that no other process is writing to it.") from exc
 
 
+def connect_locked(path: str | os.PathLike[str], *, allow_files: bool = False) -> Connection:
+    """Open an existing database read-only for a user's own SQL, behind DuckDB's guards, locked.
+
+    DuckDB then refuses, by itself, every file but the database (read_csv, glob, COPY, EXPORT,
+    ATTACH, replacement scans, INSTALL/LOAD) unless allow_files, and lock_configuration stops a
+    statement from SET/RESET-ing a guard back. read_statement adds that only a query runs, so even
+    with allow_files nothing is written. Extensions are never installed or loaded behind the user's back.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise KgeditError(f"No database at {path}.",
+                          "Build one first: kgedit world build --source synthetic --db " + str(path))
+    config = {"enable_external_access": allow_files, "autoinstall_known_extensions": False,
+              "autoload_known_extensions": False, "allow_community_extensions": False,
+              "lock_configuration": True}
+    try:
+        return duckdb.connect(str(path), read_only=True, config=config)
+    except duckdb.Error as exc:
+        raise KgeditError(f"Cannot open {path} as a DuckDB database: {_one_line(exc)}",
+                          "Check the path, or that no other process is writing to it.") from exc
+
+
+# Queries only: SHOW, DESCRIBE, SUMMARIZE, VALUES, PIVOT and FROM-first queries parse as SELECT too.
+_QUERY = duckdb.StatementType.SELECT
+_EXPLAIN = duckdb.StatementType.EXPLAIN
+READ_ONLY_HINT = ("kgedit sql runs one query (SELECT, SHOW, DESCRIBE, SUMMARIZE, EXPLAIN) over the database, "
+                  "opened read-only; save results with --format csv/json > FILE.")
+
+
+def read_statement(con: Connection, text: str) -> Statement:
+    """The one query in `text`, as DuckDB parses it; anything else is a KgeditError.
+
+    The statement type comes from DuckDB's parser, not from matching text, so comments, casing and
+    quoting cannot hide a COPY, ATTACH, SET or a second statement. An EXPLAIN is a query when the
+    statement it explains is one (EXPLAIN ANALYZE runs it). A syntax error propagates as db.Error.
+    """
+    statements = con.extract_statements(text)
+    if not statements:
+        raise KgeditError("No SQL statement given (only blanks, comments or ';').",
+                          'Pass one query, e.g. kgedit sql "SHOW TABLES"')
+    if len(statements) > 1:
+        raise KgeditError(f"kgedit sql runs one statement; got {len(statements)}.",
+                          "Run each statement with its own kgedit sql.")
+    statement = statements[0]
+    kind = statement.type
+    if kind == _EXPLAIN:
+        explained = con.extract_statements(_explained_text(statement.query))
+        kind = explained[0].type if len(explained) == 1 else kind
+    if kind != _QUERY:
+        raise KgeditError(f"kgedit sql only runs queries, not {kind.name} statements.", READ_ONLY_HINT)
+    return statement
+
+
+def _explained_text(text: str) -> str:
+    """What follows EXPLAIN, its (options) and ANALYZE in `text`, found with DuckDB's tokenizer."""
+    tokens = duckdb.tokenize(text)
+    depth, started = 0, False
+    for i, (start, kind) in enumerate(tokens):
+        end = tokens[i + 1][0] if i + 1 < len(tokens) else len(text)
+        word = text[start:end].strip()
+        if kind == duckdb.token_type.comment:
+            continue
+        if kind == duckdb.token_type.operator:
+            depth += word.count("(") - word.count(")")
+        elif depth == 0 and started and word.upper() != "ANALYZE":
+            return text[start:]
+        started = True
+    return ""
+
+
 def execute_script(con: Connection, name: str) -> None:
     """Run every statement of sql/<name>.sql (schemas, views, comments)."""
     con.execute(load_sql(name))
@@ -89,7 +162,7 @@ def require_tables(con: Connection, tables: Sequence[str], what: str, command: s
         raise SchemaError(f"This database has no {what} (missing table {missing[0]}).", f"Run first: {command}")
 
 
-def fetch(con: Connection, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+def fetch(con: Connection, sql: str | Statement, params: Sequence[Any] | dict[str, Any] | None = None
           ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and rows of one statement."""
     cur = con.execute(sql, params or [])

@@ -86,7 +86,9 @@ CREATE TABLE build_info (
     n_facts            BIGINT NOT NULL,
     duplicates_dropped BIGINT NOT NULL,
     kgedit_version     VARCHAR NOT NULL,
-    seed               BIGINT
+    seed               BIGINT,
+    duplicate_entity_ids   BIGINT NOT NULL DEFAULT 0,
+    duplicate_relation_ids BIGINT NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE build_info IS 'One row describing how this world was built.';
 COMMENT ON COLUMN build_info.source IS 'wikidata5m or synthetic.';
@@ -101,3 +103,5 @@ COMMENT ON COLUMN build_info.n_facts IS 'Rows in facts.';
 COMMENT ON COLUMN build_info.duplicates_dropped IS 'Entity ids dropped because their surface string was already taken by an earlier id.';
 COMMENT ON COLUMN build_info.kgedit_version IS 'kgedit version that built the world.';
 COMMENT ON COLUMN build_info.seed IS 'Seed of the synthetic generator (NULL for Wikidata imports).';
+COMMENT ON COLUMN build_info.duplicate_entity_ids IS 'Entity ids on more than one line of the entities file (the first line of each is used).';
+COMMENT ON COLUMN build_info.duplicate_relation_ids IS 'Relation ids on more than one line of the relations file (the first line of each is used).';

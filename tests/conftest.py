@@ -12,7 +12,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_WIKIDATA = REPO.parent / "shared" / "data" / "wikidata"
 
 
 def write_world(con, pairs: Sequence[tuple[str, str]], facts: Sequence[tuple[str, str, str]]) -> None:
@@ -39,7 +38,7 @@ def write_world(con, pairs: Sequence[tuple[str, str]], facts: Sequence[tuple[str
     objects = sorted({f"E:{f[2]}" for f in facts})
     con.executemany("INSERT INTO objects VALUES (?, ?)", [[o, i] for i, o in enumerate(objects)])
     subjects = {f[0] for f in facts}
-    con.execute("INSERT INTO build_info VALUES ('handmade', '{}', ?, ?, ?, ?, ?, ?, ?, 0, 'test', NULL)",
+    con.execute("INSERT INTO build_info VALUES ('handmade', '{}', ?, ?, ?, ?, ?, ?, ?, 0, 'test', NULL, 0, 0)",
                 [len(facts), len(facts), len(names), len(subjects), len(objects), len(labels), len(facts)])
 
 

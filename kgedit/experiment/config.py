@@ -64,27 +64,23 @@ def load_experiment(spec: str | None) -> Experiment:
     spec = spec or "default"
     if spec in BUILT_IN and not Path(spec).is_file():
         return parse(built_in_text(spec), f"built-in experiment {spec!r}")
-    return parse(_read_file(Path(spec)), spec)
+    return parse(_read_file(spec), spec)
 
 
-def _read_file(path: Path) -> str:
+def _read_file(spec: str) -> str:
+    """The file's text: a regular, readable, non-empty UTF-8 file (else an error saying which it is not)."""
     hint = (f"Give a TOML file, or a built-in experiment ({', '.join(BUILT_IN)}); "
             "`kgedit run --show default` prints one to start from.")
-    if path.is_dir():
-        raise KgeditError(f"{path} is a folder, not an experiment file.", hint)
-    if not path.is_file():
-        raise KgeditError(f"No experiment file at {path}.", hint)
+    path = checks.input_file("The experiment file", spec, hint)
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KgeditError(f"Cannot read {path}: {exc.strerror or exc}.", "Check the file's permissions.") from None
-    try:
-        text = data.decode("utf-8")
+        text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise KgeditError(f"{path} is not UTF-8 (byte {exc.start} cannot be decoded).",
+        raise KgeditError(f"The experiment file {path} is not UTF-8 (byte {exc.start} cannot be decoded).",
                           "Save the experiment file as UTF-8 text (TOML files are UTF-8).") from None
+    except OSError as exc:
+        raise KgeditError(f"The experiment file {path} cannot be read: {exc.strerror or exc}.", hint) from None
     if not text.strip():
-        raise KgeditError(f"{path} is empty.", hint)
+        raise KgeditError(f"The experiment file {path} is empty.", hint)
     return text
 
 
@@ -150,10 +146,13 @@ def world_source(exp: Experiment):
     w = exp["world"]
     if w["source"] == "synthetic":
         return SyntheticSource(subjects=w["subjects"], seed=w["seed"])
+    # [world] subjects (default 1000) is the synthetic world's size; a Wikidata world keeps every subject.
+    options = dict(read_n_facts=w["read_n_facts"], n_relations=w["n_relations"], direction=w["direction"],
+                   relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None)
+    if w["source"] == "wikidata":
+        return WikidataSource.from_bundled(**options)
     return WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),
-                          relations=Path(w["relations_file"]), read_n_facts=w["read_n_facts"],
-                          n_relations=w["n_relations"], direction=w["direction"],
-                          relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None)
+                          relations=Path(w["relations_file"]), **options)
 
 
 def corpus_config(exp: Experiment):

@@ -1,4 +1,8 @@
-"""Rows to text: a rich table, JSON records or CSV. Pure functions returning strings."""
+"""Rows to text: a rich table, JSON records or CSV. Pure functions returning strings.
+
+Values are printed literally: a cell, header or title reading "[bold]" is shown as typed, never as
+rich markup. JSON is always valid JSON: non-finite floats (NaN, ±Infinity) become null.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,7 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str 
                 *, title: str | None = None, width: int = 120) -> str:
     """Render a result set in one of FORMATS."""
     if fmt == "json":
-        return json.dumps([dict(zip(columns, (_jsonable(v) for v in row))) for row in rows],
-                          ensure_ascii=False, indent=2)
+        return to_json([dict(zip(columns, row)) for row in rows])
     if fmt == "csv":
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
@@ -34,15 +37,17 @@ def render_rows(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str 
 def _rich_table(columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None, width: int) -> str:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
+    # Text, not str: rich would read "[/]" in a value as markup (and fail, or drop "[bold]").
+    table = Table(title=None if title is None else Text(title), show_lines=False)
     for i, col in enumerate(columns):
         numeric = bool(rows) and all(isinstance(r[i], (int, float, Decimal)) and not isinstance(r[i], bool)
                                      for r in rows if r[i] is not None)
-        table.add_column(col, justify="right" if numeric else "left")
+        table.add_column(Text(str(col)), justify="right" if numeric else "left")
     for row in rows:
-        table.add_row(*(_text(v) for v in row))
-    console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+        table.add_row(*(Text(_text(v)) for v in row))
+    console = Console(width=width, record=True, file=io.StringIO(), color_system=None, emoji=False)
     console.print(table)
     return console.export_text().rstrip("\n")
 
@@ -62,9 +67,20 @@ def format_probability(value: float) -> str:
     return f"{value:.6g}"
 
 
+def to_json(value: Any) -> str:
+    """`value` as indented JSON text that any JSON reader accepts.
+
+    NaN and ±Infinity (which json.dumps would write as invalid NaN/Infinity) become null; decimals
+    become numbers; dates ISO text; bytes hex; other values (UUID, interval) their str().
+    """
+    return json.dumps(_jsonable(value), ensure_ascii=False, indent=2, allow_nan=False, default=str)
+
+
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, Decimal):
-        return float(value)
+        return _jsonable(float(value))
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (bytes, bytearray)):

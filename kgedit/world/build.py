@@ -10,7 +10,8 @@ from kgedit import checks, db
 from kgedit.errors import KgeditError
 from kgedit.world.wikidata import WikidataSource, import_wikidata
 
-SOURCES = ("synthetic", "wikidata5m")
+# wikidata: the slice bundled with kgedit; wikidata5m: the user's own Wikidata5m-format files.
+SOURCES = ("wikidata", "wikidata5m", "synthetic")
 # About 2,500 facts: small enough that the tiny LM memorises the corpus on a 2-core CPU in minutes.
 DEFAULT_SUBJECTS = 1000
 # Entity ids are 'E' + 7 digits (sql/world_synthetic.sql): subjects and the object pools (< 20,000)

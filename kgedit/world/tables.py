@@ -51,17 +51,22 @@ def chosen_cooccurrence(cooccurrence: Cooccurrence, chosen: Sequence[str]) -> di
 
 
 def write_build_info(con: db.Connection, *, source: str, parameters: Mapping[str, Any], n_triples_read: int,
-                     n_triples_kept: int, duplicates_dropped: int, seed: int | None) -> dict[str, int]:
-    """objects (from facts) and the one build_info row; returns the counts written."""
+                     n_triples_kept: int, duplicates_dropped: int, seed: int | None,
+                     duplicate_ids: tuple[int, int] = (0, 0)) -> dict[str, int]:
+    """objects (from facts) and the one build_info row; returns the counts written.
+
+    `duplicate_ids`: (entity, relation) ids found on more than one line of their alias file.
+    """
     db.execute_script(con, "world_objects")
     counts = dict(zip(
         ("n_entities", "n_subjects", "n_objects", "n_relations", "n_facts"),
         con.execute("""SELECT (SELECT count(*) FROM entities), (SELECT count(DISTINCT subject_id) FROM facts),
                               (SELECT count(*) FROM objects), (SELECT count(*) FROM relations),
                               (SELECT count(*) FROM facts)""").fetchone()))
-    con.execute("INSERT INTO build_info VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    con.execute("INSERT INTO build_info VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [source, json.dumps(dict(parameters), sort_keys=True), n_triples_read, n_triples_kept,
                  counts["n_entities"], counts["n_subjects"], counts["n_objects"], counts["n_relations"],
-                 counts["n_facts"], duplicates_dropped, __version__, seed])
+                 counts["n_facts"], duplicates_dropped, __version__, seed, *duplicate_ids])
     return {**counts, "n_triples_read": n_triples_read, "n_triples_kept": n_triples_kept,
-            "duplicates_dropped": duplicates_dropped}
+            "duplicates_dropped": duplicates_dropped, "duplicate_entity_ids": duplicate_ids[0],
+            "duplicate_relation_ids": duplicate_ids[1]}

@@ -7,6 +7,8 @@ ten or so relation rows.
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +18,7 @@ from kgedit.errors import InputFileError, KgeditError
 from kgedit.world import choice, pairing, tables
 
 Progress = Callable[[str], None]
+GZIP_MAGIC = b"\x1f\x8b"
 
 # (temp table, role in messages, what a line must look like)
 _FILES = (("triple_lines", "triples", "3 tab-separated fields: subject<TAB>relation<TAB>object"),
@@ -34,13 +37,33 @@ class WikidataSource:
     n_relations: int = 10
     relation_ids: Sequence[str] | None = None  # named relations instead of the greedy choice
     direction: str = "paper"
+    subjects: int | None = None  # a seeded sample of this many subjects (None: all of them)
+    seed: int = 0
+    bundled: bool = False        # the files are kgedit's own slice (data/wikidata)
+
+    @classmethod
+    def from_bundled(cls, **options) -> WikidataSource:
+        """The Wikidata slice shipped with kgedit (data/wikidata, see its PROVENANCE.md)."""
+        from kgedit.world.bundled import bundled_files
+
+        return cls(**bundled_files(), bundled=True, **options)
+
+    @property
+    def source_name(self) -> str:
+        return "wikidata" if self.bundled else "wikidata5m"
 
     def parameters(self) -> dict:
-        return {"triples": str(self.triples), "entities": str(self.entities), "relations_file": str(self.relations),
-                "read_n_facts": self.read_n_facts, "n_relations": self.n_relations,
-                "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction}
+        files = ({"files": "bundled data/wikidata (see PROVENANCE.md)"} if self.bundled else
+                 {"triples": str(self.triples), "entities": str(self.entities), "relations_file": str(self.relations)})
+        return {**files, "read_n_facts": self.read_n_facts, "n_relations": self.n_relations,
+                "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction,
+                "subjects": self.subjects, "seed": self.seed if self.subjects is not None else None}
 
     def check(self, name: checks.Namer = checks.option_name) -> None:
+        if self.subjects is not None:
+            checks.integer(name("subjects"), self.subjects, low=2,
+                           hint="The number of subjects to keep; leave it out for the default.")
+        checks.seed(name("seed"), self.seed)
         if self.read_n_facts is not None:
             checks.integer(name("read_n_facts"), self.read_n_facts, low=1,
                            hint="The default reads the first 2,000,000 lines.")
@@ -85,22 +108,45 @@ def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progre
     pairs = pairing.pair_relations(chosen, tables.chosen_cooccurrence(cooccurrence, chosen), first_seen,
                                    source.direction)
     tables.write_relations(con, chosen, labels, pairs)
+    if source.subjects is not None:
+        step(f"sampling {source.subjects} subjects")
+        _sample_subjects(con, source)
     dropped = con.execute("SELECT count(*) FROM name_losers").fetchone()[0]
-    return tables.write_build_info(con, source="wikidata5m", parameters=source.parameters(), n_triples_read=n_read,
-                                   n_triples_kept=n_kept, duplicates_dropped=dropped, seed=None)
+    duplicate_ids = con.execute("SELECT (SELECT count(*) FROM entity_alias WHERE n_lines > 1), "
+                                "(SELECT count(*) FROM relation_alias WHERE n_lines > 1)").fetchone()
+    return tables.write_build_info(con, source=source.source_name, parameters=source.parameters(),
+                                   n_triples_read=n_read, n_triples_kept=n_kept, duplicates_dropped=dropped,
+                                   seed=source.seed if source.subjects is not None else None,
+                                   duplicate_ids=duplicate_ids)
+
+
+def _sample_subjects(con: db.Connection, source: WikidataSource) -> None:
+    """Keep a seeded sample of `source.subjects` subjects among those with both relations of a pair."""
+    import numpy as np
+
+    eligible = [subject for (subject,) in con.execute(db.load_sql("world_sample_eligible")).fetchall()]
+    if source.subjects > len(eligible):
+        raise KgeditError(f"--subjects {source.subjects} is more than the {len(eligible)} subjects available "
+                          "(subjects with both relations of a pair).",
+                          f"Choose --subjects between 2 and {len(eligible)}, or leave it out to keep them all.")
+    rng = np.random.default_rng(source.seed)
+    kept = sorted(eligible[i] for i in rng.choice(len(eligible), size=source.subjects, replace=False))
+    con.execute("CREATE TEMP TABLE sampled_subjects AS SELECT unnest($ids) AS subject_id", {"ids": kept})
+    db.execute_script(con, "world_sample")
 
 
 def _read_files(con: db.Connection, source: WikidataSource) -> int:
-    """Load the three files as numbered lines; raise on a missing file or the first malformed line."""
+    """Load the three files as numbered lines; raise on a missing, unreadable or damaged file or the first
+    malformed line."""
     paths = {"triple_lines": source.triples, "entity_lines": source.entities, "relation_lines": source.relations}
     for table, role, _ in _FILES:
-        path = Path(paths[table])
-        if not path.is_file():
-            raise InputFileError(f"The {role} file {path} does not exist.",
+        path = checks.input_file(f"The {role} file", paths[table],
                                  f"Pass the Wikidata5m {role} file (plain or .gz) with --{_option(role)}.")
+        compression = "gzip" if _verify_gzip(path, role) else "auto"
         limit = source.read_n_facts if table == "triple_lines" else None
         try:
-            con.execute(db.load_sql("world_read_lines"), {"path": str(path), "limit": limit})
+            con.execute(db.load_sql("world_read_lines"), {"path": str(path), "limit": limit,
+                                                         "compression": compression})
         except db.Error as exc:
             raise InputFileError(f"Cannot read the {role} file {path}: {db.one_line_error(exc)}",
                                  "Expected UTF-8 text, plain or gzip-compressed (.gz), one record per line.") from None
@@ -117,6 +163,27 @@ def _read_files(con: db.Connection, source: WikidataSource) -> int:
                              f"{expected}; found {shown}.",
                              f"Fix or remove that line; is this really the {role} file?")
     return con.execute("SELECT count(*) FROM triple_lines").fetchone()[0]
+
+
+def _verify_gzip(path: Path, role: str) -> bool:
+    """True for a gzip file, after decompressing all of it: DuckDB checks neither the CRC nor the length.
+
+    The whole file is checked even when --read-n-facts reads only its start: a flipped bit inside
+    the part read is only certain to show in the CRC at the end. Recognised by its magic bytes, so a
+    gzip without the .gz name is read as gzip too.
+    """
+    with open(path, "rb") as fh:
+        if fh.read(2) != GZIP_MAGIC:
+            return False
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputFileError(f"The {role} file {path} is a damaged gzip: {exc}.",
+                             "The file is truncated or corrupt (`gzip -t` shows the same); download or "
+                             "compress it again.") from None
+    return True
 
 
 def _option(role: str) -> str:

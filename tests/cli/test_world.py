@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -90,7 +94,7 @@ def test_fewer_relations_than_asked(tmp_path):
 
 def test_unknown_source(tmp_path):
     assert_user_error(runner.invoke(app, ["world", "build", "--source", "freebase", "--db", str(tmp_path / "w.duckdb")]),
-                      "Unknown --source 'freebase'", "synthetic, wikidata5m")
+                      "Unknown --source 'freebase'", "wikidata, wikidata5m, synthetic")
 
 
 def test_existing_db_without_overwrite(tmp_path):
@@ -111,8 +115,9 @@ def test_bad_relation_ids(tmp_path, relations, fragment):
 
 
 def test_wikidata_options_without_wikidata_source(tmp_path):
-    assert_user_error(runner.invoke(app, ["world", "build", "--relations", "paper", "--db", str(tmp_path / "w.duckdb")]),
-                      "--relations only apply to --source wikidata5m")
+    assert_user_error(runner.invoke(app, ["world", "build", "--source", "synthetic", "--relations", "paper",
+                                          "--db", str(tmp_path / "w.duckdb")]),
+                      "--relations only applies to the Wikidata sources")
 
 
 def test_wikidata_source_needs_its_files(tmp_path):
@@ -122,6 +127,132 @@ def test_wikidata_source_needs_its_files(tmp_path):
 
 def test_info_on_a_database_without_a_world(tmp_path):
     assert_user_error(runner.invoke(app, ["world", "info", "--db", str(tmp_path / "absent.duckdb")]), "No database")
+
+
+@pytest.fixture(scope="module")
+def bundled_sample(tmp_path_factory):
+    """A 300-subject sample of the bundled Wikidata slice, built through the CLI."""
+    db = tmp_path_factory.mktemp("bundled") / "w.duckdb"
+    result = runner.invoke(app, ["world", "build", "--source", "wikidata", "--subjects", "300", "--seed", "5",
+                                 "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_bundled_wikidata_needs_no_files_and_info_names_its_provenance(bundled_sample):
+    info = json.loads(runner.invoke(app, ["world", "info", "--db", str(bundled_sample), "-f", "json"]).stdout)
+    summary = info["summary"]
+    assert summary["source"] == "wikidata" and summary["n_subjects"] == 300 and summary["seed"] == 5
+    assert summary["parameters"]["subjects"] == 300 and summary["parameters"]["seed"] == 5
+    assert "bundled" in summary["parameters"]["files"]       # no machine-specific paths in the world
+    assert "PROVENANCE.md" in summary["provenance"] and "CC0" in summary["provenance"]
+    assert {r["label"] for r in info["relations"]} >= {"occupation", "educated at", "country of citizenship"}
+
+
+def test_bundled_sample_keeps_subjects_that_link_a_pair(bundled_sample):
+    from kgedit import db
+
+    con = db.connect(bundled_sample, read_only=True)
+    unlinked = con.execute("""
+        SELECT count(*) FROM (SELECT DISTINCT subject_id FROM facts) s
+        WHERE NOT EXISTS (SELECT 1 FROM relation_pairs p JOIN facts u ON u.relation_id = p.upstream_id
+                          JOIN facts d ON d.relation_id = p.downstream_id AND d.subject_id = u.subject_id
+                          WHERE u.subject_id = s.subject_id)""").fetchall()[0][0]
+    few = con.execute("SELECT count(*) FROM (SELECT subject_id FROM facts GROUP BY 1 HAVING count(*) < 2)").fetchall()
+    orphans = con.execute("""SELECT count(*) FROM entities WHERE entity_id NOT IN
+                             (SELECT subject_id FROM facts UNION SELECT object_id FROM facts)""").fetchall()
+    con.close()
+    assert unlinked == 0 and few[0][0] == 0 and orphans[0][0] == 0
+
+
+def test_bundled_sample_is_deterministic_per_seed(bundled_sample, tmp_path):
+    from kgedit import db
+
+    def subjects(path):
+        con = db.connect(path, read_only=True)
+        try:
+            return con.execute("SELECT DISTINCT subject_id FROM facts ORDER BY 1").fetchall()
+        finally:
+            con.close()
+
+    for seed, same in (("5", True), ("6", False)):
+        other = tmp_path / f"w{seed}.duckdb"
+        result = runner.invoke(app, ["world", "build", "--source", "wikidata", "--subjects", "300", "--seed", seed,
+                                     "--db", str(other)])
+        assert result.exit_code == 0, result.output
+        assert (subjects(other) == subjects(bundled_sample)) is same
+
+
+@pytest.mark.parametrize("subjects", ["0", "-3", "1"])
+def test_bundled_subjects_below_two_is_an_error_before_any_work(tmp_path, subjects):
+    db = tmp_path / "w.duckdb"
+    result = runner.invoke(app, ["world", "build", "--source", "wikidata", "--subjects", subjects, "--db", str(db)])
+    assert_user_error(result, "--subjects")
+    assert not db.exists()
+
+
+def test_bundled_subjects_above_the_available_names_the_number_available(tmp_path):
+    db = tmp_path / "w.duckdb"
+    result = runner.invoke(app, ["world", "build", "--source", "wikidata", "--subjects", "10000000", "--db", str(db)])
+    assert_user_error(result, "more than the", "subjects available")
+    assert not db.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_bundled_source_refuses_file_options(tmp_path):
+    result = runner.invoke(app, ["world", "build", "--source", "wikidata", "--triples", "t.tsv",
+                                 "--db", str(tmp_path / "w.duckdb")])
+    assert_user_error(result, "--triples only apply to --source wikidata5m")
+
+
+def test_input_paths_that_are_no_regular_files_are_errors_not_usage_errors(tmp_path):
+    args = wikidata_args(TINY, "--n-relations", "4", "--db", str(tmp_path / "w.duckdb"))
+    args[args.index("--entities") + 1] = str(tmp_path)
+    assert_user_error(runner.invoke(app, args), f"The entities file {tmp_path} is a directory, not a file")
+    args[args.index("--entities") + 1] = os.devnull
+    assert_user_error(runner.invoke(app, args), f"{os.devnull} is a character device, not a regular file")
+
+
+def kgedit_without_read_permission(locked, *args: str) -> subprocess.CompletedProcess:
+    """kgedit in a child process bound by file permissions (as root: one without CAP_DAC_OVERRIDE/READ_SEARCH)."""
+    locked.chmod(0)
+    prefix = []
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
+    if subprocess.run([*prefix, "test", "-r", str(locked)]).returncode == 0:
+        pytest.skip("root that cannot drop CAP_DAC_OVERRIDE: no file is unreadable to it")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([*prefix, sys.executable, "-m", "kgedit", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_an_unreadable_input_file_is_an_error_naming_it(tmp_path):
+    locked = tmp_path / "triples.tsv"
+    shutil.copy(TINY / "triples.tsv", locked)
+    args = wikidata_args(TINY, "--n-relations", "4", "--db", str(tmp_path / "w.duckdb"))
+    args[args.index("--triples") + 1] = str(locked)
+    proc = kgedit_without_read_permission(locked, *args)
+    assert proc.returncode == 1, proc.stderr  # was 2: click's usage error "path ... is not readable"
+    assert proc.stderr.startswith(f"Error: The triples file {locked} is not readable (permission denied).\nHint: ")
+    assert "Traceback" not in proc.stderr and not (tmp_path / "w.duckdb").exists()
+
+
+def test_an_unreadable_database_is_an_error_not_a_usage_error(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert runner.invoke(app, wikidata_args(TINY, "--n-relations", "4", "--db", str(db))).exit_code == 0
+    proc = kgedit_without_read_permission(db, "world", "info", "--db", str(db))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.startswith("Error: ") and "Hint: " in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_duplicate_ids_are_a_warning_with_their_count(tmp_path):
+    entities = (TINY / "entities.tsv").read_text()
+    (tmp_path / "entities.tsv").write_text(entities + "S1\tAda again\nS2\tBen again\n")
+    (tmp_path / "relations.tsv").write_text((TINY / "relations.tsv").read_text())
+    (tmp_path / "triples.tsv").write_text((TINY / "triples.tsv").read_text())
+    result = runner.invoke(app, wikidata_args(tmp_path, "--n-relations", "4", "--db", str(tmp_path / "w.duckdb")))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(f"Warning: 2 entity id(s) appear on more than one line of {tmp_path / 'entities.tsv'}")
+    assert "relation id(s)" not in result.stderr and "duplicate_entity_ids" in result.stdout
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -4,6 +4,7 @@ with what depends on it; bad files are clear errors."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -86,7 +87,7 @@ def test_bad_experiment_files_are_clear_errors(text, message):
 
 
 def test_missing_experiment_file_is_a_clear_error(tmp_path):
-    with pytest.raises(KgeditError, match="No experiment file"):
+    with pytest.raises(KgeditError, match="experiment file .* does not exist"):
         load_experiment(str(tmp_path / "none.toml"))
 
 
@@ -185,6 +186,11 @@ def test_unreadable_experiment_files_are_errors_naming_the_file(tmp_path, conten
     assert str(path) in err.value.message and message in err.value.message and err.value.hint
 
 
-def test_a_folder_is_not_an_experiment_file(tmp_path):
-    with pytest.raises(KgeditError, match="is a folder, not an experiment file"):
+
+
+def test_experiment_file_that_is_a_directory_or_fifo_says_so(tmp_path):
+    with pytest.raises(KgeditError, match="is a directory"):
         load_experiment(str(tmp_path))
+    os.mkfifo(tmp_path / "pipe.toml")
+    with pytest.raises(KgeditError, match="is a FIFO"):  # and does not block reading it
+        load_experiment(str(tmp_path / "pipe.toml"))

@@ -39,6 +39,17 @@ def test_wheel_maps_cli_and_sql_into_the_package(installed_wheel):
     assert (installed_wheel / "kgedit" / "sql" / "world.sql").is_file()
 
 
+def test_installed_wheel_finds_the_bundled_wikidata_slice(installed_wheel, tmp_path):
+    code = ("import sys; from kgedit.world.bundled import bundled_files\n"
+            "files = bundled_files(); assert all(str(p).startswith(sys.argv[1]) for p in files.values()), files\n"
+            "print(sorted(p.name for p in files.values()))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(installed_wheel)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPATH": str(installed_wheel), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['entities.tsv.gz', 'relations.tsv.gz', 'triples.tsv.gz']"
+    assert (installed_wheel / "kgedit" / "data" / "wikidata" / "PROVENANCE.md").is_file()
+
+
 def test_installed_wheel_runs_help_outside_checkout(installed_wheel, tmp_path):
     proc = _run_installed(installed_wheel, tmp_path, "--help")
     assert proc.returncode == 0, proc.stderr

@@ -6,6 +6,7 @@ Every expected number below is worked out in data/fixtures/tiny_world/README.md.
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from pathlib import Path
 
@@ -188,3 +189,81 @@ def test_same_inputs_give_identical_tables(tmp_path, tiny):
     again = build(tmp_path, tiny_source(), "again.duckdb")
     for table in TABLES:
         assert rows(again, f"SELECT * FROM {table} ORDER BY ALL") == rows(tiny, f"SELECT * FROM {table} ORDER BY ALL")
+
+
+def _fifo(folder: Path) -> Path:
+    os.mkfifo(folder / "pipe.tsv")
+    return folder / "pipe.tsv"
+
+
+@pytest.mark.parametrize("role", ["triples", "entities", "relations"])
+@pytest.mark.parametrize("make, said", [(lambda folder: folder, "is a directory, not a file"),
+                                        (_fifo, "is a FIFO (named pipe), not a regular file"),
+                                        (lambda folder: Path(os.devnull), "is a character device, not a regular file")])
+def test_an_input_path_that_is_no_regular_file_says_what_it_is(tmp_path, role, make, said):
+    # /dev/null is refused too: it only ever reads as an empty file, which no role can use.
+    bad = make(tmp_path)
+    files = {"triples": TINY / "triples.tsv", "entities": TINY / "entities.tsv", "relations": TINY / "relations.tsv"}
+    source = WikidataSource(**{**files, role: bad}, n_relations=4)
+    with pytest.raises(InputFileError) as err:  # a FIFO must not block the build: nothing opens it
+        build_world(tmp_path / "w.duckdb", source)
+    assert err.value.message == f"The {role} file {bad} {said}."
+    assert "does not exist" not in err.value.message and err.value.hint
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def _gzip_copy(folder: Path, damage) -> Path:
+    folder.mkdir(exist_ok=True)
+    data = bytearray(gzip.compress((TINY / "triples.tsv").read_bytes()))
+    path = folder / "triples.tsv.gz"
+    path.write_bytes(bytes(damage(data)))
+    return path
+
+
+def _flip_crc(data: bytearray) -> bytearray:
+    data[-8] ^= 0xFF  # the CRC-32 of the trailer: the deflate stream itself stays valid
+    return data
+
+
+@pytest.mark.parametrize("damage, said", [(_flip_crc, "CRC check failed"),
+                                          (lambda data: data[:-6], "end-of-stream marker"),
+                                          (lambda data: data[: len(data) // 2], "end-of-stream marker")])
+def test_a_damaged_gzip_is_an_error_naming_the_file(tmp_path, damage, said):
+    path = _gzip_copy(tmp_path / "in", damage)
+    source = tiny_source()
+    with pytest.raises(InputFileError) as err:
+        build_world(tmp_path / "w.duckdb", WikidataSource(triples=path, entities=source.entities,
+                                                          relations=source.relations, n_relations=4))
+    assert f"The triples file {path} is a damaged gzip" in err.value.message and said in err.value.message
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_damaged_gzip_fails_even_when_only_its_start_is_read(tmp_path):
+    path = _gzip_copy(tmp_path / "in", _flip_crc)
+    source = tiny_source()
+    with pytest.raises(InputFileError, match="damaged gzip"):
+        build_world(tmp_path / "w.duckdb", WikidataSource(triples=path, entities=source.entities,
+                                                          relations=source.relations, n_relations=2, read_n_facts=5))
+
+
+def test_a_gzip_is_recognised_by_its_content_not_its_name(tmp_path, tiny):
+    path = _gzip_copy(tmp_path / "in", lambda data: data)
+    named_plain = path.rename(path.with_name("triples.tsv"))
+    source = tiny_source()
+    con = build(tmp_path, WikidataSource(triples=named_plain, entities=source.entities, relations=source.relations,
+                                         n_relations=4), "gz.duckdb")
+    assert rows(con, "SELECT * FROM facts ORDER BY ALL") == rows(tiny, "SELECT * FROM facts ORDER BY ALL")
+
+
+def test_duplicate_ids_keep_the_first_line_and_are_counted(tmp_path, tiny):
+    entities = (TINY / "entities.tsv").read_text()
+    relations = (TINY / "relations.tsv").read_text()
+    first_two = "".join(entities.splitlines(keepends=True)[:2])
+    renamed = "\n".join(f"{line.split(chr(9))[0]}\tsomething else" for line in first_two.splitlines()) + "\n"
+    source = write_files(tmp_path / "in", (TINY / "triples.tsv").read_text(), entities=entities + renamed + renamed,
+                         relations=relations + relations.splitlines(keepends=True)[0])
+    con = build(tmp_path, source, "dup.duckdb")
+    assert rows(con, "SELECT duplicate_entity_ids, duplicate_relation_ids FROM build_info") == [(2, 1)]
+    assert rows(tiny, "SELECT duplicate_entity_ids, duplicate_relation_ids FROM build_info") == [(0, 0)]
+    for table in ("facts", "entities", "relations"):
+        assert rows(con, f"SELECT * FROM {table} ORDER BY ALL") == rows(tiny, f"SELECT * FROM {table} ORDER BY ALL")

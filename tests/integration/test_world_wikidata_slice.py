@@ -1,4 +1,4 @@
-"""The real Wikidata slice (tests.conftest.SHARED_WIKIDATA): greedy choice, pairs, and the paper preset."""
+"""The bundled real Wikidata slice (data/wikidata): greedy choice, pairs, and the paper preset."""
 
 from __future__ import annotations
 
@@ -6,20 +6,20 @@ import pytest
 
 from kgedit import db
 from kgedit.world.build import build_world
+from kgedit.world.bundled import bundled_files
 from kgedit.world.choice import PAPER_RELATIONS
 from kgedit.world.wikidata import WikidataSource
 
-from ..conftest import SHARED_WIKIDATA
 from .test_world_import import TABLES, rows
 
-# SPEC §1.2: on the shared slice the greedy choice picks these ten.
+# SPEC §1.2: on the bundled slice the greedy choice picks these ten.
 SPEC_RELATIONS = {"occupation", "country of citizenship", "place of birth", "languages spoken, written, or signed",
                   "educated at", "sex or gender", "genre", "country of origin", "cast member", "narrative location"}
 
 
 def source(**options) -> WikidataSource:
-    return WikidataSource(triples=SHARED_WIKIDATA / "triples.tsv", entities=SHARED_WIKIDATA / "entities.tsv",
-                          relations=SHARED_WIKIDATA / "relations.tsv", **options)
+    files = bundled_files()
+    return WikidataSource(triples=files["triples"], entities=files["entities"], relations=files["relations"], **options)
 
 
 @pytest.fixture(scope="module")

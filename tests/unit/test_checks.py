@@ -1,11 +1,13 @@
 """The shared number checks: finite, in range, whole numbers, seeds."""
 
 import math
+import os
+from pathlib import Path
 
 import pytest
 
 from kgedit import checks
-from kgedit.errors import KgeditError
+from kgedit.errors import InputFileError, KgeditError
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, "nan", "x", None, True])
@@ -36,3 +38,17 @@ def test_seed_is_zero_to_bigint_max():
     for bad in (-1, checks.SEED_MAX + 1, 99999999999999999999999):
         with pytest.raises(KgeditError, match="--seed"):
             checks.seed("--seed", bad)
+
+
+def test_input_file_names_what_the_path_is_instead(tmp_path):
+    good = tmp_path / "a.tsv"
+    good.write_text("x\n")
+    assert checks.input_file("The triples file", str(good), "hint") == good
+    os.mkfifo(tmp_path / "pipe")
+    for path, said in ((tmp_path / "none", "does not exist"), (tmp_path / "a.tsv" / "b", "does not exist"),
+                       (tmp_path, "is a directory, not a file"),
+                       (tmp_path / "pipe", "is a FIFO (named pipe), not a regular file"),
+                       (Path(os.devnull), "is a character device, not a regular file")):
+        with pytest.raises(InputFileError) as err:
+            checks.input_file("The triples file", path, "Pass it with --triples.")
+        assert err.value.message == f"The triples file {path} {said}." and err.value.hint == "Pass it with --triples."
