@@ -62,6 +62,7 @@ def build_command(
     else:
         config = _wikidata_source(source, files, subjects=subjects, seed=seed, read_n_facts=read_n_facts,
                                   n_relations=n_relations, relations=relations, direction=direction)
+    config.check()  # every number before any work
     counts = _with_progress(lambda progress: world_build.build_world(db_path, config, overwrite=overwrite,
                                                                      progress=progress))
     for key, what, path in (("duplicate_entity_ids", "entity", entities),
@@ -76,11 +77,8 @@ def build_command(
 def _wikidata_source(source: str, files: dict, *, relations: str | None, direction: str, **options):
     """The WikidataSource of --source wikidata (bundled files) or wikidata5m (the user's files)."""
     from kgedit.world.choice import parse_relation_list
-    from kgedit.world.pairing import DIRECTIONS
     from kgedit.world.wikidata import WikidataSource
 
-    if direction not in DIRECTIONS:
-        raise KgeditError(f"Unknown --direction {direction!r}.", f"Choose one of: {', '.join(DIRECTIONS)}.")
     options.update(direction=direction, relation_ids=parse_relation_list(relations) if relations is not None else None)
     if source == "wikidata":
         return WikidataSource.from_bundled(**options)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from kgedit.errors import InputFileError, KgeditError
@@ -50,6 +51,16 @@ def integer(name: str, value: int, *, low: int | None = None, high: int | None =
 def seed(name: str, value: int) -> int:
     """A seed: a whole number in 0 .. 2**63 - 1."""
     return integer(name, value, low=0, high=SEED_MAX, hint="Seeds are whole numbers from 0 to 2**63 - 1.")
+
+
+def option_name(field: str) -> str:
+    """How a config field is named on the command line: doc_resamples -> --doc-resamples."""
+    return "--" + field.replace("_", "-")
+
+
+# A stage config's check(name=...) names its fields through this: the CLI's option names by default,
+# "[section] key" when the experiment file is checked.
+Namer = Callable[[str], str]
 
 
 def input_file(what: str, path: str | os.PathLike[str], hint: str) -> Path:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kgedit import db
-from kgedit.errors import KgeditError
+from kgedit import checks, db
 
 DEFAULT_TARGET = 0.95
 DEFAULT_WEIGHT = 1000.0
@@ -16,17 +15,13 @@ def edit_weight_cte(edit_input_sql: str) -> str:
     return f"edit_input AS ({edit_input_sql}),\nedit_weight AS (\n{db.load_sql('bayes_edit_weight')}\n)"
 
 
-def check_target(target: float) -> float:
-    if not 0 < target < 1:
-        raise KgeditError(f"An edit target probability must lie strictly between 0 and 1, got {target}.",
-                          "Use e.g. @ p=0.95.")
-    return float(target)
+def check_target(target: float, name: str = "An edit target probability") -> float:
+    return checks.finite(name, target, low=0, high=1, low_open=True, high_open=True,
+                         hint=f"A probability strictly between 0 and 1 (the default is {DEFAULT_TARGET}).")
 
 
-def check_weight(weight: float) -> float:
-    if not weight >= 1:
-        raise KgeditError(f"An edit weight must be at least 1, got {weight}.", "Use e.g. @ n=1000.")
-    return float(weight)
+def check_weight(weight: float, name: str = "An edit weight") -> float:
+    return checks.finite(name, weight, low=1, hint=f"A finite weight of at least 1 (the default is {DEFAULT_WEIGHT:g}).")
 
 
 def edit_weights(con: db.Connection, edits: Any, *, target: float = DEFAULT_TARGET) -> Any:

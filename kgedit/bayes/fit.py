@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kgedit import db
+from kgedit import checks, db
 from kgedit.errors import KgeditError
 
 BAYES_TABLES = ("bayes_info", "bayes_counts", "bayes_totals", "bayes_shares", "bayes_conditional_totals",
@@ -33,6 +33,11 @@ def is_fitted(con: db.Connection) -> bool:
 
 def require_fitted(con: db.Connection, db_label: str = "world.duckdb") -> None:
     db.require_tables(con, BAYES_TABLES, "fitted Bayesian model", f"kgedit bayes fit --db {db_label}")
+
+
+def check_prior_mass(prior_mass: float, name: str = "--prior-mass") -> float:
+    """The Dirichlet prior's total mass: a finite positive number (the paper uses 1)."""
+    return checks.finite(name, prior_mass, low=0, low_open=True, hint="Use the default 1.0.")
 
 
 def fit(con: db.Connection, *, prior_mass: float = 1.0,

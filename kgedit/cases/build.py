@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from kgedit import __version__, db
+from kgedit import __version__, checks, db
 from kgedit.bayes.edits import DEFAULT_TARGET, DEFAULT_WEIGHT, check_target, check_weight
 from kgedit.cases import probes, targets
 from kgedit.cases.sampling import (DOWNSTREAM_CHANGE_PROBABILITY, ConditionalModes, TrainingFacts,
@@ -45,13 +45,11 @@ class CasesConfig:
     target: float = DEFAULT_TARGET
     weight: float = DEFAULT_WEIGHT
 
-    def check(self) -> None:
-        if self.n < 1:
-            raise KgeditError(f"--n must be at least 1 (got {self.n}).")
-        if self.seed < 0:
-            raise KgeditError(f"--seed must be 0 or more (got {self.seed}).")
-        check_target(self.target)
-        check_weight(self.weight)
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        checks.integer(name("n"), self.n, low=1, hint=f"The paper uses {DEFAULT_CASES}.")
+        checks.seed(name("seed"), self.seed)
+        check_target(self.target, name("target"))
+        check_weight(self.weight, name("weight"))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pyarrow as pa
 
-from kgedit import __version__, db
+from kgedit import __version__, checks, db
 from kgedit.corpus.documents import build_documents
 from kgedit.corpus.facts import CorpusFacts, build_corpus_facts
 from kgedit.corpus.generative import KIND_NAMES, Conditionals, WorldArrays, g_grid
@@ -27,6 +27,10 @@ WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
 CORPUS_TABLES = ("corpus_facts", "gen_conditionals", "sentences", "documents", "evidence", "corpus_info")
 WORLD_COMMAND = "kgedit world build --source synthetic --db world.duckdb (or --source wikidata5m …)"
 DEFAULT_FACTS = 100_000
+# Upper bounds that keep a typo from asking for a corpus no machine holds (every resample copies
+# every document; the paper uses 5 resamples and 10 sentences per document).
+MAX_DOC_RESAMPLES = 100
+MAX_SENTENCES_PER_DOC = 1000
 
 STEPS = 7
 
@@ -41,16 +45,16 @@ class CorpusConfig:
     max_sentences_per_doc: int = 10
     min_true_prob: float = 0.6
 
-    def check(self) -> None:
-        if self.doc_resamples < 1:
-            raise KgeditError(f"--doc-resamples must be at least 1 (got {self.doc_resamples}).")
-        if self.max_sentences_per_doc < 1:
-            raise KgeditError(f"--max-sentences-per-doc must be at least 1 (got {self.max_sentences_per_doc}).")
-        if not 0.5 < self.min_true_prob < 1.0:
-            raise KgeditError(f"--min-true-prob must lie strictly between 0.5 and 1 (got {self.min_true_prob}).",
-                              "The paper uses 0.6.")
-        if self.seed < 0:
-            raise KgeditError(f"--seed must be 0 or more (got {self.seed}).")
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        if self.facts is not None:
+            checks.integer(name("facts"), self.facts, low=1, hint="Leave it out to use every fact (up to 100,000).")
+        checks.seed(name("seed"), self.seed)
+        checks.integer(name("doc_resamples"), self.doc_resamples, low=1, high=MAX_DOC_RESAMPLES,
+                       hint="The paper uses 5.")
+        checks.integer(name("max_sentences_per_doc"), self.max_sentences_per_doc, low=1,
+                       high=MAX_SENTENCES_PER_DOC, hint="The paper uses 10.")
+        checks.finite(name("min_true_prob"), self.min_true_prob, low=0.5, high=1.0, low_open=True, high_open=True,
+                      hint="The paper uses 0.6.")
 
 
 def corpus_exists(con: db.Connection) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from kgedit import db
+from kgedit import checks, db
 from kgedit.errors import KgeditError
 from kgedit.evaluate.cases import Case, CaseSet, load_case_set
 from kgedit.evaluate.measure import Measurement, Measurer
@@ -45,14 +45,17 @@ class EvalConfig:
     trace: bool = False
     parallel_edits: int | None = None  # independent edits per batch (None: chosen by device memory)
 
-    def check(self) -> None:
-        if self.cases is not None and self.cases < 1:
-            raise KgeditError(f"--cases must be at least 1 (got {self.cases}).")
-        if self.batch_size < 1:
-            raise KgeditError(f"--batch-size must be at least 1 (got {self.batch_size}).")
-        if self.parallel_edits is not None and self.parallel_edits < 1:
-            raise KgeditError(f"--parallel-edits must be at least 1 (got {self.parallel_edits}).",
-                              "1 edits one case at a time; leave it out for the device's default.")
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        from kgedit.lm.checkpoint import check_device
+
+        if self.cases is not None:
+            checks.integer(name("cases"), self.cases, low=1, hint="Leave it out to evaluate every case.")
+        checks.seed(name("seed"), self.seed)
+        check_device(self.device, name("device"))
+        checks.integer(name("batch_size"), self.batch_size, low=1, hint="The default is 64.")
+        if self.parallel_edits is not None:
+            checks.integer(name("parallel_edits"), self.parallel_edits, low=1,
+                           hint="1 edits one case at a time; leave it out for the device's default.")
 
 
 @dataclass

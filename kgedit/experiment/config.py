@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -15,6 +16,7 @@ from kgedit import checks
 from kgedit.errors import KgeditError
 
 BUILT_IN = ("default", "paper")
+SHOW_HINT = "`kgedit run --show default` prints an experiment file with every section and working values."
 
 # section -> key -> (type, default). None as default: not set (the stage's own default applies).
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
@@ -62,10 +64,24 @@ def load_experiment(spec: str | None) -> Experiment:
     spec = spec or "default"
     if spec in BUILT_IN and not Path(spec).is_file():
         return parse(built_in_text(spec), f"built-in experiment {spec!r}")
-    path = checks.input_file("The experiment file", spec,
-                             f"Give a TOML file, or a built-in experiment ({', '.join(BUILT_IN)}); "
-                             "`kgedit run --show default` prints one to start from.")
-    return parse(path.read_text(encoding="utf-8"), str(path))
+    return parse(_read_file(spec), spec)
+
+
+def _read_file(spec: str) -> str:
+    """The file's text: a regular, readable, non-empty UTF-8 file (else an error saying which it is not)."""
+    hint = (f"Give a TOML file, or a built-in experiment ({', '.join(BUILT_IN)}); "
+            "`kgedit run --show default` prints one to start from.")
+    path = checks.input_file("The experiment file", spec, hint)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KgeditError(f"The experiment file {path} is not UTF-8 (byte {exc.start} cannot be decoded).",
+                          "Save the experiment file as UTF-8 text (TOML files are UTF-8).") from None
+    except OSError as exc:
+        raise KgeditError(f"The experiment file {path} cannot be read: {exc.strerror or exc}.", hint) from None
+    if not text.strip():
+        raise KgeditError(f"The experiment file {path} is empty.", hint)
+    return text
 
 
 def parse(text: str, source: str) -> Experiment:
@@ -78,7 +94,7 @@ def parse(text: str, source: str) -> Experiment:
         if name not in SCHEMA:
             raise KgeditError(f"{source}: unknown section [{name}].", _did_you_mean(name, SCHEMA, "Sections"))
         if not isinstance(raw[name], dict):
-            raise KgeditError(f"{source}: {name} must be a section ([{name}]), not a value.")
+            raise KgeditError(f"{source}: {name} must be a section ([{name}]), not a value.", SHOW_HINT)
     for name, keys in SCHEMA.items():
         given = raw.get(name, {})
         section = {}
@@ -88,13 +104,123 @@ def parse(text: str, source: str) -> Experiment:
             kind = keys[key][0]
             if isinstance(value, bool) or not isinstance(value, kind):
                 expected = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-                raise KgeditError(f"{source}: [{name}] {key} must be {expected}, got {value!r}.")
-            section[key] = float(value) if kind == (float, int) else value
+                default = keys[key][1]
+                raise KgeditError(f"{source}: [{name}] {key} must be {expected}, got {value!r}.",
+                                  f"The default is {default!r}." if default is not None else
+                                  "Leave it out for the stage's default.")
+            section[key] = _number(value, f"{source}: [{name}] {key}") if kind == (float, int) else value
         for key, (_, default) in keys.items():
             section.setdefault(key, default)
         sections[name] = section
+    exp = Experiment(source, sections)
+    with _named(f"{source}: "):
+        _check_stages(exp)
     _check(sections, source)
-    return Experiment(source, sections)
+    return exp
+
+
+def _number(value: float | int, name: str) -> float:
+    try:
+        return float(value)
+    except OverflowError:   # an integer beyond float's range
+        raise KgeditError(f"{name} must be a finite number (got an integer of {len(str(value))} digits).",
+                          SHOW_HINT) from None
+
+
+@contextmanager
+def _named(prefix: str):
+    """A stage's error, prefixed with the file (and section) it came from."""
+    try:
+        yield
+    except KgeditError as exc:
+        raise KgeditError(prefix + exc.message, exc.hint or SHOW_HINT) from None
+
+
+# Each stage's config, built from its section. The runner builds the same objects, and the rules on
+# their values live in each config's check(); here they are only called, naming "[section] key".
+def world_source(exp: Experiment):
+    from kgedit.world.build import SyntheticSource
+    from kgedit.world.choice import parse_relation_list
+    from kgedit.world.wikidata import WikidataSource
+
+    w = exp["world"]
+    if w["source"] == "synthetic":
+        return SyntheticSource(subjects=w["subjects"], seed=w["seed"])
+    # [world] subjects (default 1000) is the synthetic world's size; a Wikidata world keeps every subject.
+    options = dict(read_n_facts=w["read_n_facts"], n_relations=w["n_relations"], direction=w["direction"],
+                   relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None)
+    if w["source"] == "wikidata":
+        return WikidataSource.from_bundled(**options)
+    return WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),
+                          relations=Path(w["relations_file"]), **options)
+
+
+def corpus_config(exp: Experiment):
+    from kgedit.corpus.build import CorpusConfig
+
+    return CorpusConfig(**exp["corpus"])
+
+
+def cases_config(exp: Experiment):
+    from kgedit.cases import CasesConfig
+
+    return CasesConfig(**exp["cases"])
+
+
+def train_config(exp: Experiment):
+    from kgedit.lm.presets import get_preset
+    from kgedit.lm.train import TrainConfig
+
+    lm = exp["lm"]
+    return TrainConfig(preset=get_preset(lm["preset"]), tokens=lm["tokens"], seed=lm["seed"],
+                       device=exp["experiment"]["device"])
+
+
+def eval_config(exp: Experiment, editor: str, world_db: Path, ckpt: Path):
+    from kgedit.evaluate.run import EvalConfig
+
+    ev = exp["evaluate"]
+    return EvalConfig(model=str(ckpt), world_db=str(world_db), editor=editor,
+                      editor_params={k: str(v) for k, v in ev["params"].get(editor, {}).items()},
+                      cases=ev["cases"], seed=ev["seed"], device=exp["experiment"]["device"],
+                      batch_size=ev["batch_size"], parallel_edits=ev["parallel_edits"])
+
+
+def _key_name(section: str, **elsewhere: str):
+    """How a stage config names its fields here: "[section] key" (or where the experiment keeps it)."""
+    return lambda field: elsewhere.get(field, f"[{section}] {field}")
+
+
+def _check_stages(exp: Experiment) -> None:
+    from kgedit.bayes.fit import check_prior_mass
+    from kgedit.lm.tokenizer import check_vocab_size
+    from kgedit.world.build import check_source
+
+    w = exp["world"]
+    check_source(w["source"])
+    if w["source"] == "wikidata5m":
+        for key in ("triples", "entities", "relations_file"):
+            if not w[key]:
+                raise KgeditError(f"[world] {key} is needed for source = \"wikidata5m\".",
+                                  "Give the path of the Wikidata5m file (see README).")
+    world_source(exp).check(_key_name("world", relation_ids="[world] relations"))
+    corpus_config(exp).check(_key_name("corpus"))
+    check_prior_mass(exp["bayes"]["prior_mass"], "[bayes] prior_mass")
+    cases_config(exp).check(_key_name("cases"))
+    device = {"device": "[experiment] device"}
+    train_config(exp).check(_key_name("lm", **device))
+    if exp["lm"]["vocab_size"] is not None:
+        check_vocab_size(exp["lm"]["vocab_size"], "[lm] vocab_size")
+    for editor in _editors(exp):
+        eval_config(exp, editor, exp.out / "world.duckdb", exp.out / "ckpt").check(_key_name("evaluate", **device))
+
+
+def _editors(exp: Experiment) -> list[str]:
+    editors = exp["evaluate"]["editors"]
+    if not editors or not all(isinstance(e, str) for e in editors):
+        raise KgeditError("[evaluate] editors must be a non-empty list of names.",
+                          'For example: editors = ["lora", "bayes"]')
+    return editors
 
 
 def _did_you_mean(word: str, choices, what: str) -> str:
@@ -105,19 +231,8 @@ def _did_you_mean(word: str, choices, what: str) -> str:
 def _check(s: dict[str, dict[str, Any]], source: str) -> None:
     from kgedit.editors import check_params, editor_names
     from kgedit.evaluate.tables import check_options
-    from kgedit.lm.presets import get_preset
-    from kgedit.world.build import check_source
 
-    check_source(s["world"]["source"])
-    if s["world"]["source"] == "wikidata5m":
-        for key in ("triples", "entities", "relations_file"):
-            if not s["world"][key]:
-                raise KgeditError(f"{source}: [world] {key} is needed for source = \"wikidata5m\".",
-                                  "Give the path of the Wikidata5m file (see README).")
-    get_preset(s["lm"]["preset"])
     editors = s["evaluate"]["editors"]
-    if not editors or not all(isinstance(e, str) for e in editors):
-        raise KgeditError(f"{source}: [evaluate] editors must be a non-empty list of names.")
     for editor in editors:
         if editor not in editor_names():
             raise KgeditError(f"{source}: unknown editor {editor!r} in [evaluate] editors.",
@@ -127,23 +242,27 @@ def _check(s: dict[str, dict[str, Any]], source: str) -> None:
             raise KgeditError(f"{source}: [evaluate.params.{editor}] names an editor the experiment does not run.",
                               "Editors run: " + ", ".join(editors))
         if not isinstance(params, dict):
-            raise KgeditError(f"{source}: [evaluate.params.{editor}] must be a table of parameters.")
-        try:
+            raise KgeditError(f"{source}: [evaluate.params.{editor}] must be a table of parameters.",
+                              f"For example:\n[evaluate.params.{editor}]\nsteps = 20")
+        with _named(f"{source}: [evaluate.params.{editor}]: "):
             check_params(editor, {k: str(v) for k, v in params.items()})
-        except KgeditError as exc:
-            raise KgeditError(f"{source}: [evaluate.params.{editor}]: {exc.message}", exc.hint) from None
     if s["evaluate"]["parallel_edits"] is not None:
         from kgedit.editors import editor_parallel
 
-        if s["evaluate"]["parallel_edits"] < 1:
-            raise KgeditError(f"{source}: [evaluate] parallel_edits must be at least 1.")
         serial = [e for e in editors if not editor_parallel(e)]
         if s["evaluate"]["parallel_edits"] > 1 and serial:
             raise KgeditError(f"{source}: [evaluate] parallel_edits = {s['evaluate']['parallel_edits']} does not "
                               f"apply to {', '.join(serial)} (one case at a time).",
                               "Leave parallel_edits out: each editor then gets its own default.")
     r = s["report"]
-    check_options(r["match"], r["prob"], r["weight"])
+    with _named(f"{source}: [report] "):
+        check_options(r["match"], r["prob"], r["weight"])
     if s["evaluate"]["cases"] is not None and s["evaluate"]["cases"] > s["cases"]["n"]:
         raise KgeditError(f"{source}: [evaluate] cases = {s['evaluate']['cases']} is more than [cases] n = "
                           f"{s['cases']['n']}.", "Evaluate at most as many cases as are generated.")
+    if r["case"] is not None:
+        evaluated = s["evaluate"]["cases"] or s["cases"]["n"]
+        with _named(f"{source}: "):
+            checks.integer("[report] case", r["case"], low=0, high=evaluated - 1,
+                           hint="A case id among the evaluated ones (0-based); leave it out for the first "
+                                "downstream-change case.")

@@ -20,7 +20,8 @@ from typing import Any
 
 from kgedit import db
 from kgedit.errors import KgeditError
-from kgedit.experiment.config import Experiment
+from kgedit.experiment.config import (Experiment, cases_config, corpus_config, eval_config, train_config,
+                                      world_source)
 
 STATE_FILE = "experiment.json"
 # What a run writes in its folder besides STATE_FILE, by stage. A run replaces only what STATE_FILE records
@@ -205,28 +206,15 @@ def _with_db(path: Path, fn) -> None:
 
 
 def _world(exp: Experiment, world_db: Path, progress) -> None:
-    from kgedit.world.build import SyntheticSource, build_world
-    from kgedit.world.choice import parse_relation_list
-    from kgedit.world.wikidata import WikidataSource
+    from kgedit.world.build import build_world
 
-    w = exp["world"]
-    if w["source"] == "synthetic":
-        source: Any = SyntheticSource(subjects=w["subjects"], seed=w["seed"])
-    else:
-        source = WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),
-                                relations=Path(w["relations_file"]), read_n_facts=w["read_n_facts"],
-                                n_relations=w["n_relations"], direction=w["direction"],
-                                relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None)
-    build_world(world_db, source, overwrite=True, progress=progress)
+    build_world(world_db, world_source(exp), overwrite=True, progress=progress)
 
 
 def _corpus(exp: Experiment, con, progress) -> None:
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
+    from kgedit.corpus.build import generate_corpus
 
-    c = exp["corpus"]
-    generate_corpus(con, CorpusConfig(facts=c["facts"], seed=c["seed"], doc_resamples=c["doc_resamples"],
-                                      max_sentences_per_doc=c["max_sentences_per_doc"],
-                                      min_true_prob=c["min_true_prob"]), overwrite=True, progress=progress)
+    generate_corpus(con, corpus_config(exp), overwrite=True, progress=progress)
 
 
 def _bayes(exp: Experiment, con, progress) -> None:
@@ -236,11 +224,9 @@ def _bayes(exp: Experiment, con, progress) -> None:
 
 
 def _cases(exp: Experiment, con, world_db: Path, progress) -> None:
-    from kgedit.cases import CasesConfig, generate_cases
+    from kgedit.cases import generate_cases
 
-    c = exp["cases"]
-    generate_cases(con, CasesConfig(n=c["n"], seed=c["seed"], target=c["target"], weight=c["weight"]),
-                   overwrite=True, db_label=str(world_db), progress=progress)
+    generate_cases(con, cases_config(exp), overwrite=True, db_label=str(world_db), progress=progress)
 
 
 def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, report: Progress) -> None:
@@ -248,7 +234,7 @@ def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, report: Progress
     from kgedit.lm import checkpoint as ck
     from kgedit.lm.presets import get_preset
     from kgedit.lm.tokenizer import build_tokenizer
-    from kgedit.lm.train import TrainConfig, train
+    from kgedit.lm.train import train
 
     lm = exp["lm"]
     preset = get_preset(lm["preset"])
@@ -267,19 +253,14 @@ def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, report: Progress
             f", gen. acc. {acc:.2f}" if acc is not None else "")
         report("lm", what, p.step, p.total_steps)
 
-    train(world_db, ckpt, TrainConfig(preset=preset, tokens=lm["tokens"], seed=lm["seed"],
-                                      device=exp["experiment"]["device"]), resume=resumable, progress=on_step)
+    train(world_db, ckpt, train_config(exp), resume=resumable, progress=on_step)
 
 
 def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: Path, out: Path, progress) -> None:
     from kgedit.evaluate.report import write_outputs
-    from kgedit.evaluate.run import EvalConfig, evaluate
+    from kgedit.evaluate.run import evaluate
 
-    ev = exp["evaluate"]
-    params = {k: str(v) for k, v in ev["params"].get(editor, {}).items()}
-    config = EvalConfig(model=str(ckpt), world_db=str(world_db), editor=editor, editor_params=params,
-                        cases=ev["cases"], seed=ev["seed"], device=exp["experiment"]["device"],
-                        batch_size=ev["batch_size"], parallel_edits=ev["parallel_edits"])
+    config = eval_config(exp, editor, world_db, ckpt)
     marker = folder / "stage.key"
     key = stage_keys(exp)[f"evaluate:{editor}"]
     if folder.exists() and not (marker.is_file() and marker.read_text() == key):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,13 +78,19 @@ def read_config(path: Path) -> KgeditConfig:
                           "Retrain into a fresh --out folder.") from None
 
 
+def check_device(device: str, name: str = "--device") -> str:
+    """A device name torch understands (checked without importing torch): auto, cpu, cuda or cuda:N."""
+    if not isinstance(device, str) or not (device in ("auto", "cpu", "cuda") or re.fullmatch(r"cuda:\d+", device)):
+        raise KgeditError(f"Unknown device {device!r} ({name}).", "Use auto, cpu, cuda or cuda:N (auto: CUDA when there is a GPU).")
+    return device
+
+
 def resolve_device(device: str):
     import torch
 
+    check_device(device)
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise KgeditError(f"Unknown device {device!r}.", "Use auto, cpu or cuda.")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise KgeditError("CUDA was asked for but torch sees no GPU.", "Use --device cpu (or auto).")
     return torch.device(device)

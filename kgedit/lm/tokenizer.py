@@ -15,6 +15,8 @@ from typing import Any
 BOS, EOS, PAD = "<s>", "</s>", "<pad>"
 SPECIAL_TOKENS = [PAD, BOS, EOS]   # ids 0, 1, 2
 _BATCH = 10_000
+MIN_VOCAB = 300            # 256 bytes + 3 special tokens, and some merges
+MAX_VOCAB = 1_000_000      # far above any preset (32k); a typo beyond this would only waste memory
 
 
 def train_tokenizer(texts: Iterable[str], vocab_size: int, *, min_frequency: int = 2):
@@ -95,6 +97,13 @@ def write_token_counts(con, tok) -> list[tuple[Any, ...]]:
     return rows
 
 
+def check_vocab_size(vocab_size: int, name: str = "--vocab-size") -> int:
+    from kgedit import checks
+
+    return checks.integer(name, vocab_size, low=MIN_VOCAB, high=MAX_VOCAB,
+                          hint=f"Byte-level BPE needs 259 base tokens; use {MIN_VOCAB} to {MAX_VOCAB:,}.")
+
+
 def build_tokenizer(world_db, out, vocab_size: int, *, overwrite: bool = False):
     """`kgedit lm tokenizer`: train on the world's documents, save into `out`, record token counts.
 
@@ -106,8 +115,7 @@ def build_tokenizer(world_db, out, vocab_size: int, *, overwrite: bool = False):
     from kgedit.lm.checkpoint import is_checkpoint
 
     world_db, out = Path(world_db), Path(out)
-    if vocab_size < 300:
-        raise KgeditError(f"--vocab-size {vocab_size} is too small.", "Byte-level BPE needs 259 base tokens; use >= 300.")
+    check_vocab_size(vocab_size)
     if not world_db.is_file():
         raise KgeditError(f"No database at {world_db}.", "Build a world and its corpus first (kgedit world build, kgedit corpus build).")
     if is_checkpoint(out):

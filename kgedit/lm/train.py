@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from kgedit import checks
 from kgedit.errors import KgeditError
 from kgedit.lm import checkpoint as ckpt
 from kgedit.lm.curves import PLOT_FILE, append_row, plot_curves, read_log, truncate_after
@@ -39,6 +40,18 @@ class TrainConfig:
     n_probe_sentences: int = 100         # per kind (tf, not, and, or)
     eval_every_tokens: int | None = None
     save_every_tokens: int | None = None
+
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        """Every number before any work: a token budget of 0 or less is an error (leave it out for the
+        preset's budget), not a silent default or a one-step run."""
+        for key in ("tokens", "eval_every_tokens", "save_every_tokens"):
+            if getattr(self, key) is not None:
+                checks.integer(name(key), getattr(self, key), low=1,
+                               hint=f"Leave it out for the preset's ({self.preset.tokens:,} tokens for {self.preset.name}).")
+        checks.seed(name("seed"), self.seed)
+        ckpt.check_device(self.device, name("device"))
+        checks.integer(name("n_probe_facts"), self.n_probe_facts, low=1)
+        checks.integer(name("n_probe_sentences"), self.n_probe_sentences, low=1)
 
 
 @dataclass
@@ -113,6 +126,7 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     from kgedit.lm.data import PackedStream
     from kgedit.lm.probes import evaluate
 
+    config.check()
     out, world_db = Path(out), Path(world_db)
     _check_out(out, resume)
     saved = ckpt.read_config(out) if resume else None

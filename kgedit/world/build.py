@@ -14,6 +14,9 @@ from kgedit.world.wikidata import WikidataSource, import_wikidata
 SOURCES = ("wikidata", "wikidata5m", "synthetic")
 # About 2,500 facts: small enough that the tiny LM memorises the corpus on a 2-core CPU in minutes.
 DEFAULT_SUBJECTS = 1000
+# Entity ids are 'E' + 7 digits (sql/world_synthetic.sql): subjects and the object pools (< 20,000)
+# must stay below 10**7.
+MAX_SUBJECTS = 9_000_000
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,11 @@ class SyntheticSource:
 
     subjects: int = DEFAULT_SUBJECTS
     seed: int = 0
+
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        checks.integer(name("subjects"), self.subjects, low=2, high=MAX_SUBJECTS,
+                       hint=f"The default is {DEFAULT_SUBJECTS}.")
+        checks.seed(name("seed"), self.seed)
 
 
 def check_source(name: str) -> str:
@@ -33,10 +41,7 @@ def check_source(name: str) -> str:
 def build_world(path: str | os.PathLike[str], source: WikidataSource | SyntheticSource, *, overwrite: bool = False,
                 progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Build a world database at `path` (all or nothing: a failure leaves no file and keeps an old one)."""
-    if source.subjects is not None:
-        checks.integer("--subjects", source.subjects, low=2,
-                       hint="The number of subjects to keep; leave it out for the default.")
-        checks.seed("--seed", source.seed)
+    source.check()
     with db.building(path, overwrite=overwrite) as con:
         if isinstance(source, SyntheticSource):
             from kgedit.world.synthetic import write_synthetic_world

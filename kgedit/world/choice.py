@@ -50,16 +50,16 @@ def parse_relation_list(text: str) -> list[str]:
     return ids
 
 
-def check_relation_count(n_relations: int) -> None:
+def check_relation_count(n_relations: int, name: str = "--n-relations") -> None:
     """Relations are paired up, so the count must be even and at least 2."""
-    if n_relations < 2 or n_relations % 2:
-        raise KgeditError(f"A world needs an even number of relations (>= 2), not {n_relations}.",
-                          "Relations come in upstream/downstream pairs; try --n-relations 10.")
+    if isinstance(n_relations, bool) or not isinstance(n_relations, int) or n_relations < 2 or n_relations % 2:
+        raise KgeditError(f"{name}: a world needs an even number of relations (>= 2), not {n_relations}.",
+                          "Relations come in upstream/downstream pairs; try 10.")
 
 
 def check_named_relations(ids: Sequence[str], labels: Mapping[str, str], with_facts: Mapping[str, int]) -> None:
     """Every named relation must exist (with an alias), not be excluded, and have facts after the filters."""
-    check_relation_count(len(ids))
+    check_relation_count(len(ids), "--relations")
     unknown = [r for r in ids if r not in labels]
     if unknown:
         raise KgeditError(f"Unknown relation id(s) in --relations: {', '.join(unknown)}.",

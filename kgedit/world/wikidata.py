@@ -59,14 +59,24 @@ class WikidataSource:
                 "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction,
                 "subjects": self.subjects, "seed": self.seed if self.subjects is not None else None}
 
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        if self.subjects is not None:
+            checks.integer(name("subjects"), self.subjects, low=2,
+                           hint="The number of subjects to keep; leave it out for the default.")
+        checks.seed(name("seed"), self.seed)
+        if self.read_n_facts is not None:
+            checks.integer(name("read_n_facts"), self.read_n_facts, low=1,
+                           hint="The default reads the first 2,000,000 lines.")
+        if self.relation_ids is None:
+            choice.check_relation_count(self.n_relations, name("n_relations"))
+        if self.direction not in pairing.DIRECTIONS:
+            raise KgeditError(f"Unknown {name('direction')} {self.direction!r}.",
+                              f"Choose one of: {', '.join(pairing.DIRECTIONS)}.")
+
 
 def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progress | None = None) -> dict[str, int]:
     """Write every world table into `con` (an empty database) from the files; returns the counts."""
     step = progress or (lambda _msg: None)
-    if source.relation_ids is None:
-        choice.check_relation_count(source.n_relations)
-    if source.read_n_facts is not None and source.read_n_facts < 1:
-        raise KgeditError("--read-n-facts must be at least 1.", "The default reads the first 2,000,000 lines.")
     db.execute_script(con, "world")
     step("reading files")
     n_read = _read_files(con, source)

@@ -73,3 +73,20 @@ def test_too_many_cases_existing_cases_bad_options_and_unknown_case(world):
     assert bad.exit_code == 1 and "strictly between 0 and 1" in bad.stderr
     unknown = invoke("cases", "show", "--db", world, "--case", 12)
     assert unknown.exit_code == 1 and "No case 12" in unknown.stderr and "0 to 11" in unknown.stderr
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--weight", "inf"], "--weight must be a finite number (got inf)"),
+    (["--weight", "nan"], "--weight must be a finite number"),
+    (["--weight", "0.5"], "--weight must be at least 1"),
+    (["--target", "nan"], "--target must be a finite number"),
+    (["--target", "-inf"], "--target must be a finite number"),
+    (["--seed", "-1"], "--seed must be in [0, 9223372036854775807] (got -1)"),
+    (["--seed", "99999999999999999999999"], "--seed must be in [0, 9223372036854775807]"),
+    (["--n", "-3"], "--n must be at least 1"),
+])
+def test_bad_numbers_are_refused_before_the_database_is_opened(tmp_path, extra, message):
+    result = invoke("cases", "generate", "--db", tmp_path / "world.duckdb", *extra)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "Hint: " in result.stderr
+    assert message in result.stderr and "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
@@ -98,3 +99,22 @@ def test_stats_is_table_6_and_shows_token_counts_once_they_exist(make_world):
     rows = json.loads(invoke("corpus", "stats", "--db", path, "-f", "json").stdout)
     tokens = {r["quantity"]: (r["corpus"], r["paper"]) for r in rows if r["quantity"].startswith("tokens")}
     assert tokens == {"tokens (documents)": (1234, 204_000_000), "tokens (atomic)": (300, None)}
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--seed", "-1"], "--seed must be in [0, 9223372036854775807] (got -1)"),
+    (["--seed", "99999999999999999999999"], "--seed must be in [0, 9223372036854775807]"),
+    (["--min-true-prob", "nan"], "--min-true-prob must be a finite number"),
+    (["--min-true-prob", "inf"], "--min-true-prob must be a finite number"),
+    (["--min-true-prob", "0.5"], "--min-true-prob must be in (0.5, 1)"),
+    (["--facts", "0"], "--facts must be at least 1"),
+    (["--doc-resamples", "0"], "--doc-resamples must be in [1, 100]"),
+    (["--max-sentences-per-doc", "0"], "--max-sentences-per-doc must be in [1, 1000]"),
+])
+def test_bad_numbers_are_refused_before_the_database_is_touched(make_world, extra, message):
+    path = make_world(PAIRS, FACTS)
+    before = path.read_bytes()
+    result = invoke("corpus", "generate", "--db", path, *extra)
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "Hint: " in result.stderr
+    assert message in result.stderr and "Traceback" not in result.output
+    assert path.read_bytes() == before

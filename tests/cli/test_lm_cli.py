@@ -52,7 +52,9 @@ def test_train_command_runs_two_steps_and_reports(world, tmp_path):
 @pytest.mark.parametrize("extra, message", [
     (["--preset", "huge"], "Unknown model preset"),
     (["--device", "tpu"], "Unknown device"),
-    (["--tokens", "0"], "--tokens must be positive"),
+    (["--tokens", "0"], "--tokens must be at least 1"),
+    (["--tokens", "-5"], "--tokens must be at least 1"),
+    (["--seed", "-1"], "--seed must be in [0, "),
     (["--resume"], "No checkpoint directory"),
 ])
 def test_train_bad_input_is_an_error_with_a_hint(world, tmp_path, extra, message):

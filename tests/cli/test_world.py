@@ -253,3 +253,26 @@ def test_duplicate_ids_are_a_warning_with_their_count(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith(f"Warning: 2 entity id(s) appear on more than one line of {tmp_path / 'entities.tsv'}")
     assert "relation id(s)" not in result.stderr and "duplicate_entity_ids" in result.stdout
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--seed", "-1"], "--seed must be in [0, 9223372036854775807] (got -1)"),
+    (["--seed", "99999999999999999999999"], "--seed must be in [0, 9223372036854775807]"),
+    (["--subjects", "1"], "--subjects must be in [2, 9000000] (got 1)"),
+    (["--subjects", "-5"], "--subjects must be in [2, 9000000]"),
+])
+def test_bad_synthetic_numbers_fail_before_any_work(tmp_path, extra, message):
+    db = tmp_path / "w.duckdb"
+    assert_user_error(runner.invoke(app, ["world", "build", "--db", str(db), *extra]), message)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--read-n-facts", "0"], "--read-n-facts must be at least 1"),
+    (["--n-relations", "3"], "--n-relations: a world needs an even number of relations"),
+    (["--direction", "up"], "Unknown --direction 'up'"),
+])
+def test_bad_wikidata_numbers_fail_before_any_work(tmp_path, extra, message):
+    db = tmp_path / "w.duckdb"
+    assert_user_error(runner.invoke(app, wikidata_args(TINY, "--db", str(db), *extra)), message)
+    assert list(tmp_path.iterdir()) == []

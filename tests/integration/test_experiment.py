@@ -94,6 +94,103 @@ def test_missing_experiment_file_is_a_clear_error(tmp_path):
         load_experiment(str(tmp_path / "none.toml"))
 
 
+# One bad value per row: `kgedit run --plan` must refuse it (Error:/Hint:, naming the key) before any
+# stage runs, and create nothing. Each section has at least one row.
+BAD_VALUES = [
+    ("[experiment]\ndevice = 'tpu'", "[experiment] device"),
+    ("[experiment]\nname = 3", "[experiment] name must be str"),
+    ("[world]\nsubjects = 0", "[world] subjects"),
+    ("[world]\nsubjects = 1", "[world] subjects"),
+    ("[world]\nsubjects = 2.5", "[world] subjects must be int"),
+    ("[world]\nseed = -1", "[world] seed"),
+    ("[world]\nseed = 18446744073709551616", "[world] seed"),
+    ("[world]\nsource = 'wikidata5m'\ntriples = 't'\nentities = 'e'\nrelations_file = 'r'\nn_relations = 3",
+     "[world] n_relations"),
+    ("[world]\nsource = 'wikidata5m'\ntriples = 't'\nentities = 'e'\nrelations_file = 'r'\nread_n_facts = 0",
+     "[world] read_n_facts"),
+    ("[world]\nsource = 'wikidata5m'\ntriples = 't'\nentities = 'e'\nrelations_file = 'r'\ndirection = 'up'",
+     "[world] direction"),
+    ("[world]\nsource = 'freebase'", "Unknown --source 'freebase'"),
+    ("[corpus]\nfacts = 0", "[corpus] facts"),
+    ("[corpus]\nseed = -1", "[corpus] seed"),
+    ("[corpus]\ndoc_resamples = 0", "[corpus] doc_resamples"),
+    ("[corpus]\nmax_sentences_per_doc = -3", "[corpus] max_sentences_per_doc"),
+    ("[corpus]\nmin_true_prob = nan", "[corpus] min_true_prob"),
+    ("[corpus]\nmin_true_prob = 0.5", "[corpus] min_true_prob"),
+    ("[bayes]\nprior_mass = inf", "[bayes] prior_mass"),
+    ("[bayes]\nprior_mass = 0", "[bayes] prior_mass"),
+    ("[cases]\nn = 0", "[cases] n"),
+    ("[cases]\nseed = 9223372036854775808", "[cases] seed"),
+    ("[cases]\nweight = inf", "[cases] weight"),
+    ("[cases]\nweight = 0.5", "[cases] weight"),
+    ("[cases]\nweight = 1" + "0" * 400, "[cases] weight must be a finite number"),
+    ("[cases]\ntarget = nan", "[cases] target"),
+    ("[cases]\ntarget = 1", "[cases] target"),
+    ("[lm]\ntokens = 0", "[lm] tokens"),
+    ("[lm]\ntokens = -5", "[lm] tokens"),
+    ("[lm]\nseed = -1", "[lm] seed"),
+    ("[lm]\nvocab_size = 0", "[lm] vocab_size"),
+    ("[lm]\npreset = 'huge'", "Unknown model preset 'huge'"),
+    ("[evaluate]\nbatch_size = 0", "[evaluate] batch_size"),
+    ("[evaluate]\ncases = 0", "[evaluate] cases"),
+    ("[evaluate]\nseed = -1", "[evaluate] seed"),
+    ("[evaluate]\nparallel_edits = 0", "[evaluate] parallel_edits"),
+    ("[evaluate]\neditors = []", "[evaluate] editors"),
+    ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nlr = nan", "[evaluate.params.lora]"),
+    ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nlr = inf", "[evaluate.params.lora]"),
+    ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nstepz = 3", "[evaluate.params.lora]"),
+    ("[report]\nmatch = 'fuzzy'", "[report] --match"),
+    ("[report]\ncase = -1", "[report] case"),
+    ("[report]\ncase = 5000", "[report] case"),
+    ("[world]\nsubjekts = 3", "unknown key 'subjekts' in [world]"),
+    ("[wrold]\nsubjects = 3", "unknown section [wrold]"),
+    ("world = 3", "world must be a section"),
+]
+
+
+@pytest.mark.parametrize("text, key", BAD_VALUES, ids=[t.replace("\n", " ") for t, _ in BAD_VALUES])
+def test_plan_refuses_every_bad_value_and_creates_nothing(tmp_path, monkeypatch, text, key):
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    out = "out = 'exp'\n"
+    with_out = text.replace("[experiment]\n", "[experiment]\n" + out) if "[experiment]" in text else \
+        f"{text}\n[experiment]\n{out}"
+    (tmp_path / "bad.toml").write_text(with_out, encoding="utf-8")
+    result = CliRunner().invoke(app, ["run", "bad.toml", "--plan"])
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: bad.toml: ") and "\nHint: " in result.stderr, result.stderr
+    assert key in result.stderr and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.toml"]
+
+
+def test_every_stage_config_is_checked_before_the_first_stage(tmp_path):
+    """A bad evaluate value fails `kgedit run` at the start, not after the world, corpus and pretraining."""
+    bad = MICRO.format(out=tmp_path / "exp", n=20).replace("cases = 5", "cases = 5\nbatch_size = 0")
+    with pytest.raises(KgeditError, match=r"\[evaluate\] batch_size must be at least 1"):
+        run_experiment(parse(bad, "x.toml"))
+    assert not (tmp_path / "exp").exists()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\xff\xfe[world]\n", "is not UTF-8"),
+    (b"[world]\nsubjects = \xe9\n", "is not UTF-8"),
+    (b"", "is empty"),
+    (b"  \n\n", "is empty"),
+    (b"[world\nsubjects = 3\n", "is not valid TOML"),
+])
+def test_unreadable_experiment_files_are_errors_naming_the_file(tmp_path, content, message):
+    path = tmp_path / "exp.toml"
+    path.write_bytes(content)
+    with pytest.raises(KgeditError) as err:
+        load_experiment(str(path))
+    assert str(path) in err.value.message and message in err.value.message and err.value.hint
+
+
+
+
 def test_experiment_file_that_is_a_directory_or_fifo_says_so(tmp_path):
     with pytest.raises(KgeditError, match="is a directory"):
         load_experiment(str(tmp_path))
