@@ -47,13 +47,11 @@ def train_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from kgedit.errors import KgeditError
     from kgedit.lm.presets import get_preset
     from kgedit.lm.train import TrainConfig, train
 
-    if tokens is not None and tokens <= 0:
-        raise KgeditError(f"--tokens must be positive, got {tokens}.", "Give a token budget such as 5000000.")
     config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device)
+    config.check()      # before the progress bar: a bad number is one clean error
     columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
