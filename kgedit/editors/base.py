@@ -117,7 +117,8 @@ class Editor(ABC):
     def __init__(self, model, tok, params: Any = None) -> None:
         self.model, self.tok = model, tok
         self.params = params if params is not None else self.Params()
-        self.params.check(self.name)
+        if isinstance(self.params, Params):   # every kgedit editor's are (a test's own editor may differ)
+            self.params.check(self.name)
         self.edited = False
 
     def prepare(self, world_db: Path, requests: Sequence[EditRequest]) -> None:

@@ -46,8 +46,9 @@ class EvalConfig:
     trace: bool = False
     parallel_edits: int | None = None  # independent edits per batch (None: chosen by device memory)
 
-    def check(self) -> None:
-        """Every option and editor parameter, before a model is loaded or a file written."""
+    def check(self, *, editor: bool = True) -> None:
+        """Every option and (unless `editor` is False: an editor made by the caller) the editor's
+        parameters, before a model is loaded or a file written."""
         from kgedit.editors import check_params
 
         if self.cases is not None:
@@ -57,7 +58,8 @@ class EvalConfig:
             checks.integer("--parallel-edits", self.parallel_edits, low=1,
                            hint="1 edits one case at a time; leave it out for the device's default.")
         checks.seed("--seed", self.seed)
-        check_params(self.editor, self.editor_params)
+        if editor:
+            check_params(self.editor, self.editor_params)
 
 
 @dataclass
@@ -172,7 +174,7 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
     editor (tests use an oracle that answers from the Bayesian model)."""
     from kgedit.editors import make_editor
 
-    config.check()
+    config.check(editor=editor_factory is None)
     start = time.perf_counter()
     out, world_db = Path(out), Path(config.world_db)
     if out.exists() and not out.is_dir():
