@@ -63,6 +63,7 @@ def evaluate_command(
     config = EvalConfig(model=str(model), world_db=str(db_path), editor=editor, editor_params=_parse_sets(sets),
                         cases=cases, seed=seed, device=device, batch_size=batch_size, trace=trace,
                         parallel_edits=parallel_edits)
+    config.check()      # before the progress bar: a bad option is one clean error
     console = Console(stderr=True)
     try:
         with _progress_bar(console) as progress:

@@ -30,18 +30,21 @@ def editor_parallel(name: str) -> bool:
 
 
 def check_params(name: str, overrides: dict[str, str]) -> None:
-    """Raise the KgeditError make_editor would raise for these parameters, without a model."""
-    registry = _registry()
-    if name in registry:
-        parse_params(registry[name].Params, overrides, name)
+    """Raise the KgeditError make_editor would raise for this editor name and these parameters (every
+    value in its range: kgedit.editors.base.Params.check), without a model."""
+    parse_params(_editor_class(name).Params, overrides, name)
 
 
 def make_editor(name: str, model, tok, overrides: dict[str, str] | None = None) -> Editor:
     """The editor `name` on (model, tok) with `key=value` parameter overrides (clear errors otherwise)."""
+    cls = _editor_class(name)
+    return cls(model, tok, parse_params(cls.Params, overrides, name))
+
+
+def _editor_class(name: str) -> type[Editor]:
     registry = _registry()
     if name not in registry:
         close = difflib.get_close_matches(name, registry, n=1)
         hint = f"Did you mean {close[0]!r}? " if close else ""
         raise KgeditError(f"Unknown editor {name!r}.", hint + "Editors: " + ", ".join(sorted(registry)))
-    cls = registry[name]
-    return cls(model, tok, parse_params(cls.Params, overrides, name))
+    return registry[name]

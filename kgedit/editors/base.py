@@ -13,10 +13,11 @@ import difflib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from kgedit import checks
 from kgedit.errors import KgeditError
 
 # After edit_cases: says which case (edit slot) each row of the next forward passes belongs to.
@@ -48,8 +49,65 @@ class EditOutcome:
     final_loss: float = float("nan")                        # mean NLL of the targets after the last step
 
 
+@dataclass(frozen=True)
+class Limit:
+    """The valid values of one editor parameter: numbers in [low, high] (whole numbers when the default
+    is an int; `low_open` excludes low for real numbers), or one of `choices` for a text parameter."""
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple[str, ...] = ()
+
+
+# Limits most parameters share: a step size or scale, a weight that may be zero, a count of at least one.
+POSITIVE, NON_NEGATIVE, COUNT = Limit(low=0, low_open=True), Limit(low=0), Limit(low=1)
+
+
+class Params:
+    """Base of the editors' frozen parameter dataclasses. `LIMITS` gives every field its valid values,
+    so one `check` validates a parameter wherever it comes from (--set, an experiment file, code)."""
+
+    LIMITS: ClassVar[dict[str, Limit]] = {}
+
+    def check(self, editor: str) -> None:
+        """A KgeditError naming the first parameter whose value is outside its limits (NaN, infinite,
+        out of range, of the wrong type, an unknown choice)."""
+        for f in fields(self):  # type: ignore[arg-type]
+            value, limit, default = getattr(self, f.name), self.LIMITS[f.name], f.default
+            name, hint = f"{editor} parameter {f.name}", _default_hint(f)
+            if isinstance(default, tuple):
+                if not isinstance(value, tuple) or not value:
+                    raise KgeditError(f"{name} needs at least one value (got {value!r}).", hint)
+                for item in value:
+                    _check_value(name, item, default[0], limit, hint)
+            else:
+                _check_value(name, value, default, limit, hint)
+
+
+def _default_hint(f: Field) -> str:
+    shown = ",".join(map(str, f.default)) if isinstance(f.default, tuple) else f.default
+    return f"The default is {f.name}={shown}."
+
+
+def _check_value(name: str, value: Any, like: Any, limit: Limit, hint: str) -> None:
+    """One value against its limit; `like` (the default) says which kind of value it must be."""
+    if isinstance(like, bool):
+        if not isinstance(value, bool):
+            raise KgeditError(f"{name} must be true or false (got {value!r}).", hint)
+    elif isinstance(like, int):
+        low, high = (None if b is None else int(b) for b in (limit.low, limit.high))
+        checks.integer(name, value, low=low, high=high, hint=hint)
+    elif isinstance(like, float):
+        checks.finite(name, value, low=limit.low, high=limit.high, low_open=limit.low_open, hint=hint)
+    elif limit.choices and value not in limit.choices:
+        raise KgeditError(f"{name} must be one of {', '.join(limit.choices)} (got {value!r}).", hint)
+    elif not isinstance(value, str) or not value.strip():
+        raise KgeditError(f"{name} must be a non-empty name (got {value!r}).", hint)
+
+
 class Editor(ABC):
-    """Base class. Subclasses declare `name`, a frozen dataclass `Params` and implement _edit/_reset."""
+    """Base class. Subclasses declare `name`, a frozen dataclass `Params` (a kgedit.editors.base.Params
+    with limits for every field) and implement _edit/_reset."""
 
     name: ClassVar[str]
     Params: ClassVar[type]
@@ -59,6 +117,8 @@ class Editor(ABC):
     def __init__(self, model, tok, params: Any = None) -> None:
         self.model, self.tok = model, tok
         self.params = params if params is not None else self.Params()
+        if isinstance(self.params, Params):   # every kgedit editor's are (a test's own editor may differ)
+            self.params.check(self.name)
         self.edited = False
 
     def prepare(self, world_db: Path, requests: Sequence[EditRequest]) -> None:
@@ -102,7 +162,8 @@ class Editor(ABC):
 
 
 def parse_params(params_type: type, overrides: dict[str, str] | None, editor: str) -> Any:
-    """The editor's default params with `key=value` overrides converted to the field's type."""
+    """The editor's default params with `key=value` overrides converted to the field's type and checked
+    against the field's limits."""
     base = params_type()
     if not overrides:
         return base
@@ -125,6 +186,9 @@ def parse_params(params_type: type, overrides: dict[str, str] | None, editor: st
             else:
                 value = type(current)(raw)
         except ValueError:
-            raise KgeditError(f"{editor} parameter {key}={raw!r} is not a valid {type(current).__name__}.") from None
+            raise KgeditError(f"{editor} parameter {key}={raw!r} is not a valid {type(current).__name__}.",
+                              _default_hint(known[key])) from None
         changes[key] = value
-    return replace(base, **changes)
+    params = replace(base, **changes)
+    params.check(editor)
+    return params

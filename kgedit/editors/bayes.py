@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ import torch
 
 from kgedit import db
 from kgedit.bayes.edits import DEFAULT_TARGET, DEFAULT_WEIGHT
-from kgedit.editors.base import EditRequest, Route
+from kgedit.editors.base import NON_NEGATIVE, EditRequest, Limit, Route
 from kgedit.editors.lora import LoraEditor, LoraParams, Objective, pair_batch
 from kgedit.errors import KgeditError
 from kgedit.lm.scoring import model_device, target_log_probs, teacher_forced_batch
@@ -42,6 +43,11 @@ class BayesParams(LoraParams):
     tf_weight: float = 1.0
     locality_weight: float = 1.0
     locality_prompts: int = 8
+
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        **LoraParams.LIMITS, "weight": Limit(choices=("n_prime", "n")), "fact_weight": NON_NEGATIVE,
+        "partner_weight": NON_NEGATIVE, "tf_weight": NON_NEGATIVE, "locality_weight": NON_NEGATIVE,
+        "locality_prompts": NON_NEGATIVE}
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,6 @@ class BayesEditor(LoraEditor):
 
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
-        if self.params.weight not in ("n_prime", "n"):
-            raise KgeditError(f"bayes parameter weight must be n_prime or n (got {self.params.weight!r}).")
         self._targets: dict[tuple[str, str, str], EditTargets] = {}
         self._pool: dict[str, list[tuple[str, str]]] = {}   # relation_id -> (subject_id, prompt) of its corpus facts
 

@@ -14,22 +14,29 @@ weights are far smaller than a 2-layer model's. Reset writes the saved weight ba
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
-from kgedit.editors.base import EditOutcome, Editor, EditRequest
+from kgedit.editors.base import COUNT, NON_NEGATIVE, POSITIVE, EditOutcome, Editor, EditRequest, Limit, Params
 from kgedit.editors.lora import mean_nll, pair_batch
 from kgedit.errors import KgeditError
 from kgedit.lm.scoring import model_device
 
 
+MLP_MODULES = ("down_proj", "up_proj", "gate_proj")
+
+
 @dataclass(frozen=True)
-class FtParams:
+class FtParams(Params):
     layer: int = -1                 # -1: the middle layer (num_layers // 2)
     module: str = "down_proj"       # an MLP projection: down_proj, up_proj or gate_proj
     lr: float = 3e-3
     weight_decay: float = 0.0
     steps: int = 25
+
+    LIMITS: ClassVar[dict[str, Limit]] = {"layer": Limit(low=-1), "module": Limit(choices=MLP_MODULES),
+                                          "lr": POSITIVE, "weight_decay": NON_NEGATIVE, "steps": COUNT}
 
 
 @dataclass(frozen=True)
@@ -37,8 +44,7 @@ class FtLParams(FtParams):
     lr: float = 1e-3
     norm_constraint: float = 2e-2   # ε: every weight stays within ±ε of its value before the edit
 
-
-MLP_MODULES = ("down_proj", "up_proj", "gate_proj")
+    LIMITS: ClassVar[dict[str, Limit]] = {**FtParams.LIMITS, "norm_constraint": POSITIVE}
 
 
 def mlp_layer(model, layer: int) -> int:
@@ -57,9 +63,6 @@ class FtEditor(Editor):
 
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
-        if self.params.module not in MLP_MODULES:
-            raise KgeditError(f"{self.name} parameter module must be one of {', '.join(MLP_MODULES)} "
-                              f"(got {self.params.module!r}).")
         self.layer = mlp_layer(model, self.params.layer)
         self.weight: torch.nn.Parameter = getattr(model.model.layers[self.layer].mlp, self.params.module).weight
         self._original: torch.Tensor | None = None
@@ -111,11 +114,6 @@ class FtEditor(Editor):
 class FtLEditor(FtEditor):
     name = "ft_l"
     Params = FtLParams
-
-    def __init__(self, model, tok, params=None) -> None:
-        super().__init__(model, tok, params)
-        if not self.params.norm_constraint > 0:
-            raise KgeditError(f"ft_l parameter norm_constraint must be positive (got {self.params.norm_constraint}).")
 
     def _project(self, start: torch.Tensor) -> None:
         eps = self.params.norm_constraint

@@ -142,14 +142,23 @@ def second_moments(model, tok, sample: DocumentSample, layers: Sequence[int]) ->
     return {l: (s / max(count, 1)).cpu() for l, s in sums.items()}
 
 
-def load_cached(model, key: str) -> torch.Tensor | None:
+def load_cached(model, key: str, size: int) -> torch.Tensor | None:
+    """The cached C [size, size], or None when there is none or the file is damaged (then it is
+    recomputed and rewritten: the cache is an optimisation)."""
     folder = cache_dir(model)
     path = folder / f"{key}.safetensors" if folder else None
     if path is None or not path.is_file():
         return None
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    return load_file(str(path))["C"]
+    try:
+        c = load_file(str(path)).get("C")
+        c = None if c is None else c.clone()   # a copy, not a view of a file that may change on disk
+    except (SafetensorError, OSError):
+        return None
+    ok = c is not None and c.shape == (size, size) and c.dtype == torch.float64 and bool(torch.isfinite(c).all())
+    return c if ok else None
 
 
 def store(model, key: str, c: torch.Tensor) -> Path | None:
@@ -178,7 +187,7 @@ def key_second_moments(model, tok, sample: DocumentSample, layers: Sequence[int]
     """C for each layer: from `memory`, else the checkpoint's cache, else computed (then stored in both)."""
     keys = {l: cache_key(model, l, sample, tokens) for l in layers}
     for l, key in keys.items():
-        if key not in memory and (c := load_cached(model, key)) is not None:
+        if key not in memory and (c := load_cached(model, key, down_proj(model, l).in_features)) is not None:
             memory[key] = c
     missing = [l for l, key in keys.items() if key not in memory]
     if missing:

@@ -17,10 +17,11 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
-from kgedit.editors.base import EditOutcome, Editor, EditRequest, Route
+from kgedit.editors.base import COUNT, NON_NEGATIVE, POSITIVE, EditOutcome, Editor, EditRequest, Limit, Params, Route
 from kgedit.editors.parallel import RoutedLora, lora_a_init, lora_targets
 from kgedit.lm.scoring import encode_pairs, model_device, target_log_probs, teacher_forced_batch
 
@@ -29,13 +30,16 @@ Objective = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 
 
 @dataclass(frozen=True)
-class LoraParams:
+class LoraParams(Params):
     rank: int = 1
     alpha: float = 8.0
     target_modules: tuple[str, ...] = ("down_proj",)
     lr: float = 1e-4
     weight_decay: float = 1e-4
     steps: int = 40
+
+    LIMITS: ClassVar[dict[str, Limit]] = {"rank": COUNT, "alpha": POSITIVE, "target_modules": Limit(),
+                                          "lr": POSITIVE, "weight_decay": NON_NEGATIVE, "steps": COUNT}
 
 
 def pair_batch(tok, pairs: list[tuple[str, str]], device) -> tuple[torch.Tensor, ...]:
@@ -69,6 +73,7 @@ class LoraEditor(Editor):
 
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
+        lora_targets(model, self.params.target_modules)   # unknown module names fail here, not at the first edit
         self._peft = None
         self._routed: RoutedLora | None = None
         self._requires_grad: dict[str, bool] = {}

@@ -19,13 +19,15 @@ that is layer 0: a 2-layer model can only be edited usefully at layer 0, see rom
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
-from kgedit.editors.base import EditOutcome, EditRequest
+from kgedit.editors.base import POSITIVE, EditOutcome, EditRequest, Limit
 from kgedit.editors.keystats import down_proj
 from kgedit.editors.keyvalue import locate, optimise_deltas, read_at
 from kgedit.editors.rome import DownProjEditor, KeyValueParams, auto_layer
+from kgedit.errors import KgeditError
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,15 @@ class MemitParams(KeyValueParams):
     layers: tuple[int, ...] = (-1,)      # (-1,): auto; else e.g. 0,1
     clamp_norm_factor: float = 0.75
     mom2_update_weight: float = 100.0    # tiny model: 10-100 edit, 15000 (GPT-J's) leaves the weights ~unchanged
+
+    LIMITS: ClassVar[dict[str, Limit]] = {**KeyValueParams.LIMITS, "layers": Limit(low=-1),
+                                          "mom2_update_weight": POSITIVE}   # λ = 0 leaves K Kᵀ singular
+
+    def check(self, editor: str) -> None:
+        super().check(editor)
+        if len(set(self.layers)) != len(self.layers) or (-1 in self.layers and len(self.layers) > 1):
+            raise KgeditError(f"{editor} parameter layers must be distinct layer numbers, or -1 alone for the "
+                              f"automatic choice (got {','.join(map(str, self.layers))}).", "For example: layers=0,1")
 
 
 def auto_layers(n_layers: int) -> list[int]:

@@ -23,13 +23,17 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from kgedit.errors import KgeditError
+
 
 def lora_targets(model: nn.Module, names: Sequence[str]) -> list[tuple[str, nn.Linear]]:
     """(name, module) of the linear layers whose last name component is one of `names` (peft's matching
     of `target_modules`), in the model's module order."""
     found = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear) and n.rsplit(".", 1)[-1] in names]
     if not found:
-        raise ValueError(f"no linear module named {', '.join(names)} in the model")
+        linear = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, nn.Linear)})
+        raise KgeditError(f"The model has no linear module named {', '.join(names)} (target_modules).",
+                          "Its linear modules: " + ", ".join(linear))
     return found
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 
 import torch
 
-from kgedit.editors.base import EditOutcome, Editor, EditRequest
+from kgedit.editors.base import COUNT, NON_NEGATIVE, POSITIVE, EditOutcome, Editor, EditRequest, Limit, Params
 from kgedit.editors.keystats import down_proj, key_second_moments, sample_documents
 from kgedit.editors.keyvalue import DeltaSettings, check_subject, context_prefixes, locate, optimise_deltas, read_at
 from kgedit.editors.lora import mean_nll, pair_batch
@@ -33,7 +34,7 @@ from kgedit.lm.scoring import model_device
 
 
 @dataclass(frozen=True)
-class KeyValueParams:
+class KeyValueParams(Params):
     """What rome and memit share: the v* optimisation and the key statistics. ROME's step count, lr
     (here in units of the value's RMS coordinate, see keyvalue) and KL weight; weight decay 0.05 on
     (‖δ‖/‖v0‖)² — ROME's 0.5 on this squared form held δ back (bench/rome_layers.py, tiny model)."""
@@ -46,6 +47,11 @@ class KeyValueParams:
     stats_tokens: int = 100_000      # corpus tokens behind C
     token: str = "subject"           # where keys are read and values written: subject (ROME) or last
 
+    LIMITS: ClassVar[dict[str, Limit]] = {
+        "v_steps": COUNT, "v_lr": POSITIVE, "kl_weight": NON_NEGATIVE, "weight_decay": NON_NEGATIVE,
+        "clamp_norm_factor": POSITIVE, "n_prefixes": COUNT, "stats_tokens": COUNT,
+        "token": Limit(choices=("subject", "last"))}
+
     def delta_settings(self) -> DeltaSettings:
         return DeltaSettings(self.v_steps, self.v_lr, self.kl_weight, self.weight_decay, self.clamp_norm_factor)
 
@@ -53,6 +59,8 @@ class KeyValueParams:
 @dataclass(frozen=True)
 class RomeParams(KeyValueParams):
     layer: int = -1                  # -1: auto (see the module docstring)
+
+    LIMITS: ClassVar[dict[str, Limit]] = {**KeyValueParams.LIMITS, "layer": Limit(low=-1)}
 
 
 def auto_layer(n_layers: int) -> int:
@@ -69,8 +77,6 @@ class DownProjEditor(Editor):
         if bad:
             raise KgeditError(f"{self.name}: layer {bad[0]} does not exist; the model has layers 0..{n - 1}.",
                               "Leave the layer parameter at -1 for the automatic choice.")
-        if self.params.token not in ("subject", "last"):
-            raise KgeditError(f"{self.name}: token must be subject or last (got {self.params.token!r}).")
         self._prefixes: list[str] | None = None
         self._cov: dict[int, torch.Tensor] = {}
         self._memory: dict[str, torch.Tensor] = {}      # C by cache key, for models without a directory

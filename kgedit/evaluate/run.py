@@ -30,6 +30,7 @@ from kgedit.progress import Progress
 RESULTS_DB = "results.duckdb"
 CASE_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
 PRE_CHUNK = 64          # pre-edit rows are computed and written per block of 64 case ids
+BATCH_SIZE_HINT = "Prompts scored per forward pass; the default is 64."
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,22 @@ class EvalConfig:
     trace: bool = False
     parallel_edits: int | None = None  # independent edits per batch (None: chosen by device memory)
 
-    def check(self, name: checks.Namer = checks.option_name) -> None:
+    def check(self, name: checks.Namer = checks.option_name, *, editor: bool = True) -> None:
+        """Every option and (unless `editor` is False: an editor made by the caller) the editor's
+        parameters, before a model is loaded or a file written."""
+        from kgedit.editors import check_params
         from kgedit.lm.checkpoint import check_device
 
         if self.cases is not None:
             checks.integer(name("cases"), self.cases, low=1, hint="Leave it out to evaluate every case.")
         checks.seed(name("seed"), self.seed)
         check_device(self.device, name("device"))
-        checks.integer(name("batch_size"), self.batch_size, low=1, hint="The default is 64.")
+        checks.integer(name("batch_size"), self.batch_size, low=1, hint=BATCH_SIZE_HINT)
         if self.parallel_edits is not None:
             checks.integer(name("parallel_edits"), self.parallel_edits, low=1,
                            hint="1 edits one case at a time; leave it out for the device's default.")
+        if editor:
+            check_params(self.editor, self.editor_params)
 
 
 @dataclass
@@ -170,9 +176,11 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
     editor (tests use an oracle that answers from the Bayesian model)."""
     from kgedit.editors import make_editor
 
-    config.check()
+    config.check(editor=editor_factory is None)
     start = time.perf_counter()
     out, world_db = Path(out), Path(config.world_db)
+    if out.exists() and not out.is_dir():
+        raise KgeditError(f"--out {out} is a file, not a folder.", "Choose a folder for the results.")
     n, cases_info = _world_cases(world_db, config.cases)
     if model_loader is None:
         from kgedit.lm import checkpoint as ckpt
@@ -195,10 +203,9 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
                    "parallel_edits": config.parallel_edits,
                    "versions": _versions()}
 
-    path = results_path(out)
-    if out.exists() and not out.is_dir():
-        raise KgeditError(f"--out {out} is a file, not a folder.", "Choose a folder for the results.")
-    if path.is_file():
+    path, new_folder = results_path(out), _first_missing(out)
+    created = not path.is_file()
+    if not created:
         con = db.connect(path)
         stored = db.fetch(con, "SELECT fingerprint, config FROM eval_info")[1]
         if not stored or stored[0][0] != fingerprint:
@@ -207,8 +214,16 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
                               "the editor or its parameters differ).",
                               "Choose another --out, or delete that folder to start over.")
     else:
-        out.mkdir(parents=True, exist_ok=True)
-        _create_results(path, world_db, n, full_config, fingerprint)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            _create_results(path, world_db, n, full_config, fingerprint)
+        except OSError as exc:
+            _discard_unfinished(out, new_folder)
+            raise KgeditError(f"Cannot create the results in {out}: {exc.strerror or exc}.",
+                              "Choose a folder you can write to.") from None
+        except BaseException:
+            _discard_unfinished(out, new_folder)
+            raise
         con = db.connect(path)
     try:
         case_set = load_case_set(con)
@@ -266,10 +281,50 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
         if progress:
             progress("editing", len(all_ids), len(all_ids))
         n_done = len(_done_ids(con, "SELECT case_id FROM edits"))
+    except Exception:
+        con.close()
+        if created:       # an interrupt keeps everything for the rerun; an error keeps finished cases only
+            _discard_unfinished(out, new_folder)
+        raise
     finally:
         con.close()
     return EvalSummary(out, len(all_ids), n_done, resumed, pre_seconds, edit_seconds, time.perf_counter() - start,
                        group_size, post_seconds)
+
+
+def _first_missing(out: Path) -> Path | None:
+    """The outermost folder of `out` that does not exist yet (what this run would create), or None."""
+    top, folder = None, Path(out).absolute()
+    while not folder.exists():
+        top, folder = folder, folder.parent
+    return top
+
+
+def _discard_unfinished(out: Path, new_folder: Path | None) -> None:
+    """After a run that created the results database failed: remove that database unless a case
+    finished (that is worth resuming), then the folders this run created, if they are empty. Nothing
+    that existed before the run is touched."""
+    path = results_path(out)
+    if path.is_file():
+        try:
+            con = db.connect(path, read_only=True)
+            try:
+                finished = db.fetch(con, "SELECT count(*) FROM edits")[1][0][0]
+            finally:
+                con.close()
+        except Exception:      # unreadable: nothing in it can be resumed
+            finished = 0
+        if finished:
+            return
+        path.unlink()
+        path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    folder = Path(out).absolute()
+    while new_folder is not None and folder.is_relative_to(new_folder):
+        try:
+            folder.rmdir()     # only empty folders go
+        except OSError:
+            return
+        folder = folder.parent
 
 
 # Edit-parallel evaluation: B independent edits train and are measured in shared forward passes.

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from kgedit import db
+from kgedit import checks, db
 from kgedit.errors import KgeditError
 from kgedit.progress import Progress
 
@@ -49,6 +49,12 @@ class SequentialConfig:
     heldout_sentences: int = 250          # per kind (tf, not, and, or)
 
     def check(self) -> None:
+        from kgedit.editors import check_params
+        from kgedit.evaluate.run import BATCH_SIZE_HINT
+
+        checks.seed("--seed", self.seed)
+        checks.integer("--batch-size", self.batch_size, low=1, hint=BATCH_SIZE_HINT)
+        check_params(self.editor, self.editor_params or {})
         if not self.checkpoints or min(self.checkpoints) < 1:
             raise KgeditError("--sequential needs edit counts of at least 1, e.g. --sequential 1,10,50,100.")
         if list(self.checkpoints) != sorted(set(self.checkpoints)):

@@ -3,11 +3,15 @@
     config.json, model.safetensors, generation_config.json   model.save_pretrained
     tokenizer.json, tokenizer_config.json                    tokenizer.save_pretrained
     kgedit.json          preset, seed, token budget, progress, world, package versions
-    training_state.pt    optimizer, scheduler, RNG states (for --resume)
+    training_state.pt    optimizer, scheduler, RNG states (for --resume): tensors and plain values only,
+                         loaded with torch.load(weights_only=True) so a crafted file runs no code
     training_log.duckdb, training_curves.png                 the pretraining curve (lm.curves)
 
 A save is written to a hidden folder first and moved into place file by file, state last, so an
 interrupted save never leaves a kgedit.json that points at weights it does not describe.
+
+Loading reads weights from safetensors only (never a pickled pytorch_model.bin) and turns a missing,
+truncated or corrupt file into a KgeditError that names it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from kgedit.errors import KgeditError
 FORMAT = "kgedit-lm"
 KGEDIT_JSON = "kgedit.json"
 STATE_FILE = "training_state.pt"
+STATE_KEYS = ("optimizer", "scheduler", "rng", "step")
+WEIGHTS = ("model.safetensors", "model.safetensors.index.json")   # one file, or the index of its shards
+MODEL_TYPE = "mistral"
 
 
 @dataclass
@@ -70,10 +77,13 @@ def read_config(path: Path) -> KgeditConfig:
                           "Point at the --out folder of `kgedit train`.")
     try:
         data = json.loads((path / KGEDIT_JSON).read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError(f"format {data.get('format')!r}")
-        return KgeditConfig(**data)
-    except (ValueError, TypeError) as exc:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise ValueError(f"format {data.get('format') if isinstance(data, dict) else None!r}")
+        config = KgeditConfig(**data)
+        if not isinstance(config.preset, dict) or not isinstance(config.preset.get("name"), str):
+            raise ValueError("no preset name")
+        return config
+    except (OSError, ValueError, TypeError) as exc:
         raise KgeditError(f"{path / KGEDIT_JSON} is not a valid kgedit checkpoint config: {exc}",
                           "Retrain into a fresh --out folder.") from None
 
@@ -101,21 +111,74 @@ def load_tokenizer(path: Path):
 
     if not (Path(path) / "tokenizer.json").is_file():
         raise KgeditError(f"No tokenizer.json in {path}.", "Train one: kgedit lm tokenizer --db world.duckdb --out " + str(path))
-    return PreTrainedTokenizerFast.from_pretrained(str(path))
+    try:
+        return PreTrainedTokenizerFast.from_pretrained(str(path))
+    except Exception as exc:   # tokenizers reports a malformed file as a bare Exception
+        raise KgeditError(f"{Path(path) / 'tokenizer.json'} could not be read: {_first_line(exc)}",
+                          _DAMAGED_HINT) from None
+
+
+_DAMAGED_HINT = "The checkpoint is damaged or incomplete: copy it again, or retrain into a fresh --out folder."
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def check_model_files(path: Path) -> None:
+    """config.json is a Mistral config and the weights are there, before transformers reads them."""
+    file = path / "config.json"
+    try:
+        config = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KgeditError(f"{file} is not a valid JSON config: {_first_line(exc)}", _DAMAGED_HINT) from None
+    if not isinstance(config, dict) or config.get("model_type") != MODEL_TYPE:
+        found = config.get("model_type") if isinstance(config, dict) else None
+        raise KgeditError(f"{file} describes a model of type {found!r}; kgedit checkpoints are {MODEL_TYPE!r}.",
+                          _DAMAGED_HINT)
+    if not any((path / name).is_file() for name in WEIGHTS):
+        raise KgeditError(f"{path} has no weights ({WEIGHTS[0]}).", _DAMAGED_HINT)
+
+
+def load_model(path: Path):
+    """The MistralForCausalLM of a checkpoint folder, fp32, on the CPU; every weight must come from the
+    checkpoint (a missing, extra or mis-shaped tensor is an error, never a silently re-initialised one)."""
+    from safetensors import SafetensorError
+    from transformers import MistralForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    path = Path(path)
+    check_model_files(path)
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()      # the load report of a broken file would precede our error
+    try:
+        model, info = MistralForCausalLM.from_pretrained(str(path), attn_implementation="sdpa", use_safetensors=True,
+                                                         ignore_mismatched_sizes=True, output_loading_info=True)
+    except (OSError, ValueError, RuntimeError, TypeError, KeyError, AttributeError, SafetensorError) as exc:
+        raise KgeditError(f"The model in {path} could not be loaded ({WEIGHTS[0]} or config.json is damaged): "
+                          f"{_first_line(exc)}", _DAMAGED_HINT) from None
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    bad = [*info.get("missing_keys", ()), *info.get("unexpected_keys", ()),
+           *(k[0] if isinstance(k, tuple) else k for k in info.get("mismatched_keys", ()))]
+    if bad:
+        raise KgeditError(f"{path / WEIGHTS[0]} does not match config.json: {len(bad)} weights missing, extra or of "
+                          f"another shape (e.g. {sorted(bad)[0]}).", _DAMAGED_HINT)
+    return model
 
 
 def load_checkpoint(path: str | os.PathLike[str], device: str = "auto"):
     """(model in eval mode, tokenizer, KgeditConfig) from a checkpoint directory; fp32 weights."""
-    from transformers import MistralForCausalLM
-
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()   # no "Loading weights" bar: the CLI owns stderr
     path = Path(path)
     config = read_config(path)
+    target = resolve_device(device)
     tok = load_tokenizer(path)
-    model = MistralForCausalLM.from_pretrained(str(path), attn_implementation="sdpa")
-    model.to(resolve_device(device)).eval()
+    model = load_model(path)
+    model.to(target).eval()
     return model, tok, config
 
 
@@ -139,8 +202,26 @@ def save_checkpoint(path: Path, model, tok, config: KgeditConfig, state: dict[st
 
 
 def load_training_state(path: Path) -> dict[str, Any]:
+    """The saved optimizer, scheduler, RNG states and step. Only tensors and plain values are read
+    (weights_only=True): a file holding anything else, crafted or damaged, is refused unread."""
+    import pickle
+
     import torch
 
-    if not (path / STATE_FILE).is_file():
+    file = path / STATE_FILE
+    if not file.is_file():
         raise KgeditError(f"{path} has no {STATE_FILE}; it cannot be resumed.", "Start a new training with another --out.")
-    return torch.load(path / STATE_FILE, weights_only=False, map_location="cpu")
+    try:
+        state = torch.load(file, weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:   # torch's message advises weights_only=False: not advice to pass on
+        raise KgeditError(f"{file} is damaged or holds objects other than tensors and plain values; kgedit does "
+                          "not load it (nothing in it was run).",
+                          "It was not written by this kgedit, or was altered: start a new training with another "
+                          "--out.") from None
+    except (OSError, RuntimeError, EOFError, ValueError) as exc:
+        raise KgeditError(f"{file} is damaged: {_first_line(exc)}", "Start a new training with another --out.") from None
+    missing = [k for k in STATE_KEYS if not isinstance(state, dict) or k not in state]
+    if missing:
+        raise KgeditError(f"{file} lacks {', '.join(missing)}; it is not a kgedit training state.",
+                          "Start a new training with another --out.")
+    return state

@@ -150,7 +150,8 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     total_steps = max(1, math.ceil(budget / tokens_per_step))
     torch.manual_seed(config.seed)
     if saved:
-        model = MistralForCausalLM.from_pretrained(str(out), attn_implementation="sdpa")
+        model = ckpt.load_model(out)
+        state = ckpt.load_training_state(out)
     else:
         cfg = mistral_config(preset, len(tok), bos_id=tok.bos_token_id, eos_id=tok.eos_token_id,
                              pad_id=tok.pad_token_id)
@@ -164,13 +165,9 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, preset.warmup_steps, total_steps))
     kcfg = saved or ckpt.KgeditConfig(preset=preset.to_dict(), seed=config.seed, tokens_budget=budget,
                                       world_db=str(world_db), total_steps=total_steps)
-    step = 0
+    step, loss_window = 0, (0.0, 0)
     if saved:
-        state = ckpt.load_training_state(out)
-        opt.load_state_dict(state["optimizer"])
-        sched.load_state_dict(state["scheduler"])
-        _set_rng(state["rng"])
-        step = state["step"]
+        step, loss_window = _restore(out, state, opt, sched)
         truncate_after(out, step)
 
     eval_every = max(1, (config.eval_every_tokens or preset.eval_every_tokens) // tokens_per_step)
@@ -201,7 +198,7 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
         ckpt.save_checkpoint(out, model, tok, kcfg, state)
 
     if saved:
-        loss_sum, loss_n = torch.tensor(state.get("loss_sum", 0.0), device=device), state.get("loss_n", 0)
+        loss_sum, loss_n = torch.tensor(loss_window[0], device=device), loss_window[1]
     while step < end:
         t0 = time.perf_counter()
         batch = torch.from_numpy(stream.blocks(step * preset.batch_size, preset.batch_size)).to(device)
@@ -232,10 +229,32 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     return TrainResult(out, step, total_steps, step * tokens_per_step, kcfg.elapsed_s, metrics)
 
 
+def _restore(out: Path, state: dict[str, Any], opt, sched) -> tuple[int, tuple[float, int]]:
+    """Optimizer, scheduler and RNG states from a loaded training state; the step it stopped at and
+    the running loss window (sum, count)."""
+    try:
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        _set_rng(state["rng"])
+        step = checks.integer("step", state["step"], low=0)
+        window = (checks.finite("loss_sum", state.get("loss_sum", 0.0)),
+                  checks.integer("loss_n", state.get("loss_n", 0), low=0))
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError, AttributeError, KgeditError) as exc:
+        raise KgeditError(f"{out / ckpt.STATE_FILE} does not fit this model and preset "
+                          f"({exc.message if isinstance(exc, KgeditError) else f'{type(exc).__name__}: {exc}'}).", "Start a new training with another --out.") from None
+    return step, window
+
+
 def _get_rng() -> dict[str, Any]:
+    """Every RNG state as tensors and plain values (what torch.load(weights_only=True) reads back)."""
     import torch
 
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    version, mt, gauss = random.getstate()
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {"python": {"version": version, "mt": torch.tensor(mt, dtype=torch.int64), "gauss_next": gauss},
+             "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                       "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+             "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -244,8 +263,10 @@ def _get_rng() -> dict[str, Any]:
 def _set_rng(state: dict[str, Any]) -> None:
     import torch
 
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    py, npy = state["python"], state["numpy"]
+    random.setstate((py["version"], tuple(int(x) for x in py["mt"].tolist()), py["gauss_next"]))
+    np.random.set_state((npy["kind"], npy["keys"].numpy().astype(np.uint32), npy["pos"], npy["has_gauss"],
+                         npy["cached_gaussian"]))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

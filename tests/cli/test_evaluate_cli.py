@@ -133,3 +133,60 @@ def test_bad_sequential_counts_are_errors(pipeline, tmp_path, counts, message):
     world, ckpt = pipeline
     result = invoke("evaluate", "--model", ckpt, "--db", world, "--out", tmp_path / "s", "--sequential", counts)
     assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.output
+
+
+def _copy_checkpoint(ckpt, folder):
+    import shutil
+
+    return shutil.copytree(ckpt, folder / "damaged")
+
+
+def _set_config(path, **changes):
+    config = json.loads(path.read_text())
+    path.write_text(json.dumps({**config, **changes}))
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda c: (c / "model.safetensors").write_bytes((c / "model.safetensors").read_bytes()[:-64]),
+     "could not be loaded (model.safetensors or config.json is damaged)"),
+    (lambda c: (c / "model.safetensors").write_bytes(b"garbage" * 100), "could not be loaded"),
+    (lambda c: (c / "model.safetensors").unlink(), "has no weights (model.safetensors)"),
+    (lambda c: (c / "config.json").write_text("{not json"), "config.json is not a valid JSON config"),
+    (lambda c: (c / "config.json").write_bytes(b"\xff\xfe{"), "config.json is not a valid JSON config"),
+    (lambda c: _set_config(c / "config.json", model_type="gpt2", architectures=["GPT2LMHeadModel"]),
+     "config.json describes a model of type 'gpt2'"),
+    (lambda c: _set_config(c / "config.json", hidden_size=64), "model.safetensors does not match config.json"),
+    (lambda c: (c / "tokenizer.json").write_text("{}"), "tokenizer.json could not be read"),
+    (lambda c: (c / "kgedit.json").write_text("[]"), "kgedit.json is not a valid kgedit checkpoint config"),
+])
+def test_a_damaged_checkpoint_is_an_error_and_writes_no_results(pipeline, tmp_path, damage, message):
+    world, ckpt = pipeline
+    damaged = _copy_checkpoint(ckpt, tmp_path)
+    damage(damaged)
+    result = invoke("evaluate", "--model", damaged, "--db", world, "--cases", 2, "--device", "cpu",
+                    "--out", tmp_path / "r")
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and "Hint:" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--set", "lr=nan"], "lora parameter lr must be a finite number (got nan)"),
+    (["--set", "steps=-5"], "lora parameter steps must be at least 1 (got -5)"),
+    (["--set", "rank=0"], "lora parameter rank must be at least 1 (got 0)"),
+    (["--set", "alpha=inf"], "lora parameter alpha must be a finite number"),
+    (["--set", "target_modules=attention"], "no linear module named attention"),
+    (["--editor", "ft", "--set", "layer=5"], "out of range: the model has 1 layers"),
+    (["--editor", "bayes", "--set", "tf_weight=-1"], "bayes parameter tf_weight must be at least 0"),
+    (["--seed", "-1"], "--seed must be in [0, 9223372036854775807]"),
+    (["--seed", "99999999999999999999"], "--seed must be in"),
+    (["--batch-size", "0"], "--batch-size must be at least 1"),
+    (["--set", "lr=nan", "--sequential", "1,2"], "lora parameter lr must be a finite number"),
+])
+def test_bad_numbers_are_refused_before_any_results_are_written(pipeline, tmp_path, args, message):
+    world, ckpt = pipeline
+    result = invoke("evaluate", "--model", ckpt, "--db", world, "--cases", 2, "--device", "cpu",
+                    "--out", tmp_path / "r", *args)
+    assert result.exit_code == 1, result.output
+    assert message in result.stderr and "Hint:" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "r").exists()

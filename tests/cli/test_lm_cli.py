@@ -54,13 +54,15 @@ def test_train_command_runs_two_steps_and_reports(world, tmp_path):
     (["--device", "tpu"], "Unknown device"),
     (["--tokens", "0"], "--tokens must be at least 1"),
     (["--tokens", "-5"], "--tokens must be at least 1"),
-    (["--seed", "-1"], "--seed must be in [0, "),
+    (["--seed", "-1"], "--seed must be in [0, 9223372036854775807]"),
+    (["--seed", "99999999999999999999"], "--seed must be in"),
     (["--resume"], "No checkpoint directory"),
 ])
 def test_train_bad_input_is_an_error_with_a_hint(world, tmp_path, extra, message):
     result = runner.invoke(app, ["train", "--db", str(world), "--out", str(tmp_path / "o"), *extra])
     assert result.exit_code == 1
-    assert message in result.stderr and "Hint:" in result.stderr
+    assert message in result.stderr and "Hint:" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "o").exists()          # refused before anything was written
 
 
 def test_train_on_a_world_without_corpus_says_to_build_it(tmp_path):

@@ -97,7 +97,7 @@ def test_bayes_editor_errors(pipeline, tmp_path):
         editor.edit([EditRequest("Arthur Ashby occupation", "pilot", 0, "E1", "P106", "E2")])
     with pytest.raises(KgeditError, match="needs the world ids"):
         editor.prepare(world, [EditRequest("Arthur Ashby occupation", "pilot")])
-    with pytest.raises(KgeditError, match="weight must be n_prime or n"):
+    with pytest.raises(KgeditError, match="weight must be one of n_prime, n"):
         make_editor("bayes", model, tok, {"weight": "m"})
     from kgedit.corpus.build import CorpusConfig, generate_corpus
     from kgedit.world.synthetic import write_synthetic_world

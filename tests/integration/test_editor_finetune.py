@@ -82,5 +82,5 @@ def test_bad_parameters_are_clear_errors(pipeline):
         make_editor("ft", model, tok, {"layer": "3"})
     with pytest.raises(KgeditError, match="module must be one of"):
         make_editor("ft", model, tok, {"module": "o_proj"})
-    with pytest.raises(KgeditError, match="norm_constraint must be positive"):
+    with pytest.raises(KgeditError, match="norm_constraint must be greater than 0"):
         make_editor("ft_l", model, tok, {"norm_constraint": "0"})

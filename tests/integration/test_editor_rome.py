@@ -155,6 +155,13 @@ def test_key_statistics_are_cached_beside_the_checkpoint_per_layer(setup, monkey
     make_editor("rome", model, tok, {**FAST, "stats_tokens": "3000"}).prepare(world, requests[:1])
     assert computed == [[1], [0]]                                       # another budget, another C
     assert len(list((ckpt / keystats.STATS_DIR).glob("*.safetensors"))) == 3
+    # A damaged cache file is recomputed and rewritten, never a crash.
+    c = c.clone()
+    files[0].write_bytes(files[0].read_bytes()[:-40])
+    fresh = make_editor("rome", model, tok, FAST)
+    fresh.prepare(world, requests[:1])
+    assert computed == [[1], [0], [0]] and torch.equal(fresh._cov[0], c)
+    assert keystats.load_cached(model, files[0].stem, c.shape[0]) is not None
 
 
 def test_context_prefixes_are_the_empty_prefix_and_plain_corpus_sentences():

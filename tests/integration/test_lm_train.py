@@ -96,3 +96,79 @@ def test_world_without_corpus_and_bad_checkpoints_give_hints(tmp_path):
         load_checkpoint(tmp_path / "junk")
     with pytest.raises(KgeditError, match="No checkpoint directory"):
         load_checkpoint(tmp_path / "nowhere")
+
+
+class _Payload:
+    """Pickles as a call of os.mkdir(marker): code that runs when the file is unpickled."""
+
+    def __init__(self, marker) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return (os.mkdir, (self.marker,))
+
+
+@pytest.fixture
+def stopped(world, tmp_path):
+    """A checkpoint stopped after 2 of 6 steps (resumable)."""
+    cfg = TrainConfig(MICRO, tokens=128 * 6, n_probe_facts=3, n_probe_sentences=2)
+    train(world, tmp_path / "ckpt", cfg, stop_after_steps=2)
+    return tmp_path / "ckpt", replace(cfg, tokens=None)
+
+
+def test_resume_runs_no_code_from_a_crafted_training_state(world, stopped, tmp_path):
+    import torch
+
+    from kgedit.lm.checkpoint import STATE_FILE
+
+    ckpt, cfg = stopped
+    marker = tmp_path / "code-ran"
+    good = torch.load(ckpt / STATE_FILE, weights_only=True)      # the real state loads as plain data
+    torch.save({**good, "optimizer": _Payload(marker)}, ckpt / STATE_FILE)
+    with pytest.raises(KgeditError, match="objects other than tensors and plain values.*nothing in it was run") as err:
+        train(world, ckpt, cfg, resume=True)
+    assert "another --out" in err.value.hint
+    assert not marker.exists()
+    torch.load(ckpt / STATE_FILE, weights_only=False)              # the payload is real: unpickling runs it
+    assert marker.is_dir()
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda f: f.write_bytes(f.read_bytes()[:200]), "is damaged"),
+    (lambda f: f.write_bytes(b"\x00garbage" * 50), "is damaged or holds objects other than tensors"),
+    (lambda f: f.unlink(), "has no training_state.pt"),
+    (lambda f: __import__("torch").save({"step": 2}, f), "lacks optimizer, scheduler, rng"),
+    (lambda f: __import__("torch").save({"optimizer": {}, "scheduler": {}, "rng": {}, "step": 2}, f),
+     "does not fit this model and preset"),
+])
+def test_resume_from_a_damaged_training_state_is_an_error(world, stopped, damage, message):
+    from kgedit.lm.checkpoint import STATE_FILE
+
+    ckpt, cfg = stopped
+    damage(ckpt / STATE_FILE)
+    with pytest.raises(KgeditError, match=message):
+        train(world, ckpt, cfg, resume=True)
+
+
+def test_resume_from_damaged_weights_is_an_error_naming_the_file(world, stopped):
+    ckpt, cfg = stopped
+    weights = ckpt / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-100])
+    with pytest.raises(KgeditError, match="could not be loaded.*model.safetensors") as err:
+        train(world, ckpt, cfg, resume=True)
+    assert "damaged" in err.value.hint
+
+
+@pytest.mark.parametrize("change, message", [
+    (dict(tokens=0), "--tokens must be at least 1"),
+    (dict(tokens=-5), "--tokens must be at least 1"),
+    (dict(seed=-1), "--seed must be in"),
+    (dict(seed=2**64), "--seed must be in"),
+    (dict(save_every_tokens=0), "save_every_tokens must be at least 1"),
+])
+def test_bad_training_numbers_are_refused_before_any_work(world, tmp_path, change, message):
+    with pytest.raises(KgeditError, match=message):
+        train(world, tmp_path / "out", replace(TrainConfig(MICRO, tokens=128), **change))
+    assert not (tmp_path / "out").exists()
