@@ -113,9 +113,9 @@ def parse(text: str, source: str) -> Experiment:
             section.setdefault(key, default)
         sections[name] = section
     exp = Experiment(source, sections)
+    _check(sections, source)       # editors and their parameters, named by their [evaluate.params.*] section
     with _named(f"{source}: "):
         _check_stages(exp)
-    _check(sections, source)
     return exp
 
 
