@@ -21,7 +21,7 @@ SHOW_HINT = "`kgedit run --show default` prints an experiment file with every se
 # section -> key -> (type, default). None as default: not set (the stage's own default applies).
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "experiment": {"name": (str, "experiment"), "out": (str, "experiment"), "device": (str, "auto")},
-    "world": {"source": (str, "synthetic"), "subjects": (int, 1000), "seed": (int, 0), "triples": (str, None),
+    "world": {"source": (str, "synthetic"), "subjects": (int, None), "seed": (int, 0), "triples": (str, None),
               "entities": (str, None), "relations_file": (str, None), "read_n_facts": (int, 2_000_000),
               "n_relations": (int, 10), "relations": (str, None), "direction": (str, "paper")},
     "corpus": {"facts": (int, None), "seed": (int, 0), "doc_resamples": (int, 5), "max_sentences_per_doc": (int, 10),
@@ -139,16 +139,17 @@ def _named(prefix: str):
 # Each stage's config, built from its section. The runner builds the same objects, and the rules on
 # their values live in each config's check(); here they are only called, naming "[section] key".
 def world_source(exp: Experiment):
-    from kgedit.world.build import SyntheticSource
+    from kgedit.world.build import DEFAULT_SUBJECTS, SyntheticSource
     from kgedit.world.choice import parse_relation_list
     from kgedit.world.wikidata import WikidataSource
 
     w = exp["world"]
     if w["source"] == "synthetic":
-        return SyntheticSource(subjects=w["subjects"], seed=w["seed"])
-    # [world] subjects (default 1000) is the synthetic world's size; a Wikidata world keeps every subject.
+        return SyntheticSource(subjects=DEFAULT_SUBJECTS if w["subjects"] is None else w["subjects"], seed=w["seed"])
+    # [world] subjects: a seeded sample of a Wikidata world's subjects; left out, it keeps them all.
     options = dict(read_n_facts=w["read_n_facts"], n_relations=w["n_relations"], direction=w["direction"],
-                   relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None)
+                   relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None,
+                   subjects=w["subjects"], seed=w["seed"])
     if w["source"] == "wikidata":
         return WikidataSource.from_bundled(**options)
     return WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),

@@ -251,3 +251,15 @@ def test_unusable_experiment_folders_are_clear_errors(tmp_path, out, message):
         with pytest.raises(KgeditError, match=re.escape(message)):
             attempt(exp)
     assert (tmp_path / "file").read_text() == "the user's file"
+
+
+def test_world_section_names_the_bundled_wikidata_sample():
+    from kgedit.experiment.config import world_source
+
+    exp = parse('[world]\nsource = "wikidata"\nsubjects = 300\nseed = 4\n', "w.toml")
+    source = world_source(exp)
+    assert (source.bundled, source.subjects, source.seed) == (True, 300, 4)
+    assert world_source(parse('[world]\nsource = "wikidata"\n', "w.toml")).subjects is None   # all subjects
+    assert world_source(parse('[world]\nsource = "synthetic"\n', "w.toml")).subjects == 1000
+    with pytest.raises(KgeditError, match=r"\[world\] subjects must be at least 2"):
+        parse('[world]\nsource = "wikidata"\nsubjects = 1\n', "w.toml")
