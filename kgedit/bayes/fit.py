@@ -44,7 +44,7 @@ def fit(con: db.Connection, *, prior_mass: float = 1.0,
         progress: Callable[[str], None] | None = None) -> FitSummary:
     """(Re)build the bayes_* tables, views and macros from `evidence` in one transaction."""
     db.require_tables(con, WORLD_TABLES, "world", "kgedit world build --db PATH")
-    db.require_tables(con, ("evidence",), "evidence table", "kgedit corpus build --db PATH")
+    db.require_tables(con, ("evidence",), "evidence table", "kgedit corpus generate --db PATH")
     if not prior_mass > 0:
         raise KgeditError(f"prior_mass must be positive, got {prior_mass}.", "Use the default 1.0.")
     (k,) = con.execute("SELECT count(*) FROM objects").fetchall()[0]
@@ -54,7 +54,7 @@ def fit(con: db.Connection, *, prior_mass: float = 1.0,
                       "WHERE o.object_id IS NULL").fetchall()[0][0]
     if bad:
         raise KgeditError(f"{bad} evidence rows name an object that is not in objects.",
-                          "Rebuild the corpus from this world: kgedit corpus build.")
+                          "Rebuild the corpus from this world: kgedit corpus generate.")
     with db.transaction(con):
         _drop_views(con)
         for table in BAYES_TABLES:

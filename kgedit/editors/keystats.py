@@ -54,7 +54,7 @@ def sample_documents(world_db: Path, tok, tokens: int, seed: int = 0) -> Documen
     """A seeded sample of the world's documents holding `tokens` tokens counted with BOS and EOS."""
     con = db.connect(world_db, read_only=True)
     try:
-        db.require_tables(con, ["documents"], "corpus", f"kgedit corpus build --db {world_db}")
+        db.require_tables(con, ["documents"], "corpus", f"kgedit corpus generate --db {world_db}")
         ids = np.array([r[0] for r in db.fetch(con, db.load_sql("editor_key_document_ids"))[1]], dtype=np.int64)
         order = ids[np.random.default_rng(seed).permutation(len(ids))]
         docs: list[list[int]] = []

@@ -117,14 +117,14 @@ def build_tokenizer(world_db, out, vocab_size: int, *, overwrite: bool = False):
     world_db, out = Path(world_db), Path(out)
     check_vocab_size(vocab_size)
     if not world_db.is_file():
-        raise KgeditError(f"No database at {world_db}.", "Build a world and its corpus first (kgedit world build, kgedit corpus build).")
+        raise KgeditError(f"No database at {world_db}.", "Build a world and its corpus first (kgedit world build, kgedit corpus generate).")
     if is_checkpoint(out):
         raise KgeditError(f"{out} holds a trained model; its tokenizer must not change.", "Choose another --out.")
     if (out / "tokenizer.json").exists() and not overwrite:
         raise KgeditError(f"{out} already has a tokenizer.json.", "Pass --overwrite to replace it, or choose another --out.")
     con = db.connect(world_db)
     try:
-        db.require_tables(con, ["documents", "sentences"], "corpus", f"kgedit corpus build --db {world_db}")
+        db.require_tables(con, ["documents", "sentences"], "corpus", f"kgedit corpus generate --db {world_db}")
         tok = train_tokenizer(document_texts(con), vocab_size)
         rows = write_token_counts(con, tok)
     finally:

@@ -89,10 +89,10 @@ def _prepare(world_db: Path, out: Path, config: TrainConfig, resume: bool):
 
     has_tok = (out / "tokenizer.json").is_file()
     if not world_db.is_file():
-        raise KgeditError(f"No database at {world_db}.", "Build a world and its corpus first (kgedit world build, kgedit corpus build).")
+        raise KgeditError(f"No database at {world_db}.", "Build a world and its corpus first (kgedit world build, kgedit corpus generate).")
     con = db.connect(world_db, read_only=has_tok)   # read-write only to record token counts
     try:
-        db.require_tables(con, CORPUS_TABLES, "corpus", f"kgedit corpus build --db {world_db}")
+        db.require_tables(con, CORPUS_TABLES, "corpus", f"kgedit corpus generate --db {world_db}")
         if has_tok:
             tok = ckpt.load_tokenizer(out)
         else:
@@ -102,7 +102,7 @@ def _prepare(world_db: Path, out: Path, config: TrainConfig, resume: bool):
             write_token_counts(con, tok)
         docs = encode(tok, list(document_texts(con)))
         if not docs:
-            raise KgeditError(f"The corpus in {world_db} has no documents.", f"Rebuild it: kgedit corpus build --db {world_db}")
+            raise KgeditError(f"The corpus in {world_db} has no documents.", f"Rebuild it: kgedit corpus generate --db {world_db}")
         probes = load_probes(con, seed=config.seed, n_facts=config.n_probe_facts, n_sentences=config.n_probe_sentences)
     finally:
         con.close()

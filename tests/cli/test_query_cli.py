@@ -99,7 +99,7 @@ def test_unfitted_database_gives_fit_hint(tmp_path):
     r = kgedit("query", "P(occupation | subject=Cy)", "--db", str(path))
     assert r.exit_code == 1 and "kgedit bayes fit" in r.stderr
     r = kgedit("bayes", "fit", "--db", str(path))
-    assert r.exit_code == 1 and "kgedit corpus build" in r.stderr
+    assert r.exit_code == 1 and "kgedit corpus generate" in r.stderr
 
 
 @pytest.mark.slow

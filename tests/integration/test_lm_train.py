@@ -90,7 +90,7 @@ def test_world_without_corpus_and_bad_checkpoints_give_hints(tmp_path):
     con.close()
     with pytest.raises(KgeditError, match="no corpus") as err:
         train(path, tmp_path / "out", TrainConfig(MICRO, tokens=128))
-    assert "kgedit corpus build" in err.value.hint
+    assert "kgedit corpus generate" in err.value.hint
     (tmp_path / "junk").mkdir()
     with pytest.raises(KgeditError, match="not a kgedit checkpoint"):
         load_checkpoint(tmp_path / "junk")
