@@ -214,30 +214,12 @@ def test_bayes_fit_refuses_a_non_finite_or_non_positive_prior_mass(bayes_world, 
 
 @pytest.fixture
 def synthetic_world(tmp_path):
-    """A small synthetic world with its corpus (seed 0), fitted."""
-    from kgedit.bayes import fit
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
-    from kgedit.world.synthetic import write_synthetic_world
-
-    path = tmp_path / "w.duckdb"
-    con = db.connect(path)
-    try:
-        write_synthetic_world(con, subjects=60, seed=0)
-        generate_corpus(con, CorpusConfig(seed=0))
-        fit(con)
-    finally:
-        con.close()
+    """A small synthetic world with its corpus (seed 0), fitted: the user's three commands."""
+    path = str(tmp_path / "w.duckdb")
+    for args in (["world", "build", "--source", "synthetic", "--subjects", "60"], ["corpus", "generate"],
+                 ["bayes", "fit"]):
+        assert kgedit(*args, "--db", path).exit_code == 0
     return path
-
-
-def _regenerate_corpus(path, seed):
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
-
-    con = db.connect(path)
-    try:
-        generate_corpus(con, CorpusConfig(seed=seed), overwrite=True)
-    finally:
-        con.close()
 
 
 def test_a_fit_older_than_the_corpus_is_refused_until_refit(synthetic_world, tmp_path):
@@ -248,20 +230,21 @@ def test_a_fit_older_than_the_corpus_is_refused_until_refit(synthetic_world, tmp
                           "ORDER BY f.fact_id LIMIT 1").fetchall()[0][0]
     con.close()
     query = f'P(occupation | subject="{subject}")'
-    old = kgedit("query", query, "--db", str(synthetic_world), "--format", "json")
+    old = kgedit("query", query, "--db", synthetic_world, "--format", "json")
     assert old.exit_code == 0, old.output
-    _regenerate_corpus(synthetic_world, seed=0)          # the same corpus again: the fit is still right
-    assert kgedit("query", query, "--db", str(synthetic_world), "--format", "json").stdout == old.stdout
+    regenerate = ["corpus", "generate", "--overwrite", "--db", synthetic_world, "--seed"]
+    assert kgedit(*regenerate, "0").exit_code == 0      # the same corpus again: the fit is still right
+    assert kgedit("query", query, "--db", synthetic_world, "--format", "json").stdout == old.stdout
 
-    _regenerate_corpus(synthetic_world, seed=1)
+    assert kgedit(*regenerate, "1").exit_code == 0
     for args in (["query", query], ["bayes", "export", "--subject", subject, "--out", str(tmp_path / "s.bif"),
                                     "--format", "bif"]):
-        r = kgedit(*args, "--db", str(synthetic_world))
+        r = kgedit(*args, "--db", synthetic_world)
         assert r.exit_code == 1 and "Traceback" not in r.output, r.output
         assert "Error: The Bayesian fit is older than the corpus" in r.stderr
         assert f"Hint: Refit it: kgedit bayes fit --db {synthetic_world}" in r.stderr
     assert not (tmp_path / "s.bif").exists()
 
-    assert kgedit("bayes", "fit", "--db", str(synthetic_world)).exit_code == 0
-    new = kgedit("query", query, "--db", str(synthetic_world), "--format", "json")
+    assert kgedit("bayes", "fit", "--db", synthetic_world).exit_code == 0
+    new = kgedit("query", query, "--db", synthetic_world, "--format", "json")
     assert new.exit_code == 0 and json.loads(new.stdout) != json.loads(old.stdout)

@@ -236,18 +236,20 @@ def _answer_is_sane_or_a_query_error(con, text: str, top: int) -> None:
 TOPS = st.sampled_from([1, 3, MAX_TOP])
 
 
-@settings(FUZZ, max_examples=100)
-@given(data=st.data())
-def test_grammar_aware_queries_answer_sanely_or_raise_query_errors(world, data):
-    con, w = world
-    _answer_is_sane_or_a_query_error(con, data.draw(grammar_queries(w)), data.draw(TOPS))
+def _fuzz(queries, examples: int):
+    """A test answering `examples` queries drawn from `queries(names)`, each with a random --top."""
+    @settings(FUZZ, max_examples=examples)
+    @given(data=st.data())
+    def test(world, data):
+        con, w = world
+        _answer_is_sane_or_a_query_error(con, data.draw(queries(w)), data.draw(TOPS))
+    return test
 
 
-@settings(FUZZ, max_examples=200)
-@given(data=st.data())
-def test_byte_mutated_queries_answer_sanely_or_raise_query_errors(world, data):
-    con, w = world
-    _answer_is_sane_or_a_query_error(con, data.draw(mutated_queries(w)), data.draw(TOPS))
+test_grammar_aware_queries_answer_sanely_or_raise_query_errors = _fuzz(grammar_queries, 100)
+test_byte_mutated_queries_answer_sanely_or_raise_query_errors = _fuzz(mutated_queries, 200)
+test_ten_thousand_grammar_aware_queries = pytest.mark.slow(_fuzz(grammar_queries, 10_000))
+test_ten_thousand_byte_mutated_queries = pytest.mark.slow(_fuzz(mutated_queries, 10_000))
 
 
 def test_seed_queries_answer(world):
@@ -257,19 +259,3 @@ def test_seed_queries_answer(world):
         plan, columns, rows = run_query(con, text, top=MAX_TOP)
         assert rows, text
         _answer_is_sane_or_a_query_error(con, text, MAX_TOP)
-
-
-@pytest.mark.slow
-@settings(FUZZ, max_examples=10_000)
-@given(data=st.data())
-def test_ten_thousand_grammar_aware_queries(world, data):
-    con, w = world
-    _answer_is_sane_or_a_query_error(con, data.draw(grammar_queries(w)), data.draw(TOPS))
-
-
-@pytest.mark.slow
-@settings(FUZZ, max_examples=10_000)
-@given(data=st.data())
-def test_ten_thousand_byte_mutated_queries(world, data):
-    con, w = world
-    _answer_is_sane_or_a_query_error(con, data.draw(mutated_queries(w)), data.draw(TOPS))
