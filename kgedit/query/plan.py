@@ -7,6 +7,7 @@ from typing import Any
 
 from kgedit import db
 from kgedit.bayes.edits import DEFAULT_TARGET, check_target, check_weight, edit_weight_cte
+from kgedit.errors import KgeditError
 from kgedit.query.parser import Atom, Belief, BinOp, Formula, Not, Query, QueryError
 from kgedit.query.resolve import Relation, Resolver
 
@@ -115,8 +116,8 @@ def _belief_plan(q: Belief, res: Resolver, top: int) -> Plan:
                 params["target"] = check_target(q.weight.value)
         except QueryError:
             raise
-        except Exception as exc:  # KgeditError from the checks: point at the weight
-            raise QueryError(str(getattr(exc, "message", exc)), res.text, q.weight.column) from None
+        except KgeditError as exc:  # from the checks: point at the weight, keep their hint
+            raise QueryError(exc.message.rstrip("."), res.text, q.weight.column, exc.hint) from None
         title += f" after edit {edit_rel.text}={edit_val.text} @ {q.weight.kind}={q.weight.value:g}"
     elif q.weight is not None:
         raise QueryError("An edit weight needs an edit relation=value before it", res.text, q.weight.column)

@@ -83,8 +83,9 @@ class Resolver:
         if close:
             return "Did you mean: " + ", ".join(repr(c) for c in close) + "?"
         if relation is not None:
-            some = self.con.execute("SELECT DISTINCT e.name FROM facts f JOIN entities e ON e.entity_id = f.object_id "
-                                    "WHERE f.relation_id = ? ORDER BY e.name LIMIT 6", [relation.relation_id]).fetchall()
+            some = self.con.execute(
+                "SELECT DISTINCT e.name FROM facts f JOIN entities e ON e.entity_id = f.object_id "
+                "WHERE f.relation_id = ? ORDER BY e.name LIMIT 6", [relation.relation_id]).fetchall()
             listed = ", ".join(repr(r[0]) for r in some[:5]) + (", …" if len(some) > 5 else "")
             return f"Objects of {relation.name} include {listed}."
         return "List names with: kgedit sql \"SELECT name FROM entities WHERE name ILIKE '%…%'\""
