@@ -40,16 +40,18 @@ def is_fitted(con: db.Connection) -> bool:
 def require_fitted(con: db.Connection, db_label: str = "world.duckdb") -> None:
     """A fit must exist and be made from the corpus now in the database."""
     db.require_tables(con, BAYES_TABLES, "fitted Bayesian model", f"kgedit bayes fit --db {db_label}")
-    if not is_current(con):
+    if not _made_from_this_corpus(con):
         raise SchemaError("The Bayesian fit is older than the corpus (the corpus was regenerated after the fit); "
                           "its answers would be stale.", f"Refit it: kgedit bayes fit --db {db_label}")
 
 
 def is_current(con: db.Connection) -> bool:
     """A fit exists and was made from the corpus (evidence) now in the database."""
-    if not is_fitted(con):
-        return False
-    columns, rows = db.fetch(con, "SELECT * FROM bayes_info")
+    return is_fitted(con) and _made_from_this_corpus(con)
+
+
+def _made_from_this_corpus(con: db.Connection) -> bool:
+    columns, rows = db.fetch(con, "SELECT * FROM bayes_info")   # a fit by an older kgedit has no fingerprint
     recorded = dict(zip(columns, rows[0])).get("corpus_fingerprint") if rows else None
     return recorded == corpus_fingerprint(con)
 
@@ -66,9 +68,11 @@ def corpus_fingerprint(con: db.Connection) -> str:
     parameters, seed, counts, version) and the evidence row count. Cheap (two tiny reads), so every
     query can compare it. Regenerating with identical settings gives an identical corpus (the stages are
     deterministic), hence the same fingerprint and a fit that is still right."""
-    info = con.execute("SELECT * FROM corpus_info").fetchall() if db.table_exists(con, "corpus_info") else []
-    (evidence_rows,) = con.execute("SELECT count(*) FROM evidence").fetchall()[0]
-    return hashlib.sha256(repr((info, evidence_rows)).encode()).hexdigest()[:32]
+    def read(table: str, sql: str) -> list | None:
+        return con.execute(sql).fetchall() if db.table_exists(con, table) else None
+
+    parts = (read("corpus_info", "SELECT * FROM corpus_info"), read("evidence", "SELECT count(*) FROM evidence"))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def fit(con: db.Connection, *, prior_mass: float = 1.0,
