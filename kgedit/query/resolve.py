@@ -82,10 +82,10 @@ class Resolver:
         close = difflib.get_close_matches(text, [r[0] for r in rows], n=3, cutoff=0.5)
         if close:
             return "Did you mean: " + ", ".join(repr(c) for c in close) + "?"
-        if relation is not None:
-            some = self.con.execute(
-                "SELECT DISTINCT e.name FROM facts f JOIN entities e ON e.entity_id = f.object_id "
-                "WHERE f.relation_id = ? ORDER BY e.name LIMIT 6", [relation.relation_id]).fetchall()
+        some = [] if relation is None else self.con.execute(
+            "SELECT DISTINCT e.name FROM facts f JOIN entities e ON e.entity_id = f.object_id "
+            "WHERE f.relation_id = ? ORDER BY e.name LIMIT 6", [relation.relation_id]).fetchall()
+        if some:
             listed = ", ".join(repr(r[0]) for r in some[:5]) + (", …" if len(some) > 5 else "")
             return f"Objects of {relation.name} include {listed}."
         return "List names with: kgedit sql \"SELECT name FROM entities WHERE name ILIKE '%…%'\""
@@ -94,7 +94,7 @@ class Resolver:
         """'Arthur Green occupation architect' -> (subject id, relation, object id), split at a relation."""
         found, misfit = [], None
         for r in self.relations:
-            for form in {r.label, r.name}:
+            for form in dict.fromkeys((r.label, r.name)):     # ordered: the same error every run
                 key = f" {form} "
                 start = atom.text.find(key)
                 while start > 0:
