@@ -25,8 +25,9 @@ def fit_command(db_path: Path = DbOption,
                 prior_mass: float = typer.Option(1.0, "--prior-mass", help="Dirichlet prior mass (alpha_o = mass/K).")
                 ) -> None:
     """Materialise the bayes_* tables, views and macros from the evidence table (refits if present)."""
-    from kgedit.bayes.fit import fit
+    from kgedit.bayes.fit import check_prior_mass, fit
 
+    check_prior_mass(prior_mass)                # before the database is opened
     con = db.connect(db_path, create=False)     # a missing --db is an error, never a new empty file
     try:
         summary = fit(con, prior_mass=prior_mass, progress=lambda step: typer.echo(f"fit: {step}", err=True))

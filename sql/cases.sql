@@ -136,5 +136,5 @@ COMMENT ON COLUMN cases_info.n_eligible_subjects IS 'Corpus subjects that could 
 COMMENT ON COLUMN cases_info.n_linked IS 'Cases whose r1 is upstream with the downstream present (s1r2 is downstream).';
 COMMENT ON COLUMN cases_info.target IS 'Target probability that defines n''.';
 COMMENT ON COLUMN cases_info.weight IS 'The fixed edit weight n (SPEC: 1000).';
-COMMENT ON COLUMN cases_info.fitted_automatically IS 'The Bayesian model was missing and was fitted by this command first.';
+COMMENT ON COLUMN cases_info.fitted_automatically IS 'The Bayesian model was missing (or older than the corpus) and was fitted by this command first.';
 COMMENT ON COLUMN cases_info.kgedit_version IS 'kgedit version that generated the cases.';

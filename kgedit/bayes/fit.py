@@ -2,15 +2,21 @@
 
 The fitted tables (bayes_*) are derived from evidence and the world; they are rebuilt as a whole
 inside one transaction, so a failed fit leaves the previous fit (or none) in place.
+
+A fit records a fingerprint of the corpus it was made from (bayes_info.corpus_fingerprint). Readers of
+the fit (`kgedit query`, `bayes export`, the bayes editor) refuse a fit whose corpus has since been
+regenerated: they open the database read-only and must stay fast, so they cannot refit themselves.
+`kgedit cases generate` writes to the database anyway and refits a stale fit (with its prior mass).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from kgedit import checks, db
-from kgedit.errors import KgeditError
+from kgedit.errors import KgeditError, SchemaError
 
 BAYES_TABLES = ("bayes_info", "bayes_counts", "bayes_totals", "bayes_shares", "bayes_conditional_totals",
                 "bayes_conditionals", "bayes_column_sums", "bayes_pairs")
@@ -32,7 +38,41 @@ def is_fitted(con: db.Connection) -> bool:
 
 
 def require_fitted(con: db.Connection, db_label: str = "world.duckdb") -> None:
+    """A fit must exist and be made from the corpus now in the database."""
     db.require_tables(con, BAYES_TABLES, "fitted Bayesian model", f"kgedit bayes fit --db {db_label}")
+    if not _made_from_this_corpus(con):
+        raise SchemaError("The Bayesian fit is older than the corpus (the corpus was regenerated after the fit); "
+                          "its answers would be stale.", f"Refit it: kgedit bayes fit --db {db_label}")
+
+
+def is_current(con: db.Connection) -> bool:
+    """A fit exists and was made from the corpus (evidence) now in the database."""
+    return is_fitted(con) and _made_from_this_corpus(con)
+
+
+def _made_from_this_corpus(con: db.Connection) -> bool:
+    columns, rows = db.fetch(con, "SELECT * FROM bayes_info")   # a fit by an older kgedit has no fingerprint
+    recorded = dict(zip(columns, rows[0])).get("corpus_fingerprint") if rows else None
+    return recorded == corpus_fingerprint(con)
+
+
+def fitted_prior_mass(con: db.Connection, default: float = 1.0) -> float:
+    """The prior mass of the present fit (to refit with the same prior), or `default` without one."""
+    if not db.table_exists(con, "bayes_info"):
+        return default
+    return float(con.execute("SELECT prior_mass FROM bayes_info").fetchall()[0][0])
+
+
+def corpus_fingerprint(con: db.Connection) -> str:
+    """Changes whenever the corpus is regenerated differently: a hash of the corpus_info row (generation
+    parameters, seed, counts, version) and the evidence row count. Cheap (two tiny reads), so every
+    query can compare it. Regenerating with identical settings gives an identical corpus (the stages are
+    deterministic), hence the same fingerprint and a fit that is still right."""
+    def read(table: str, sql: str) -> list | None:
+        return con.execute(sql).fetchall() if db.table_exists(con, table) else None
+
+    parts = (read("corpus_info", "SELECT * FROM corpus_info"), read("evidence", "SELECT count(*) FROM evidence"))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
 def check_prior_mass(prior_mass: float, name: str = "--prior-mass") -> float:
@@ -45,8 +85,7 @@ def fit(con: db.Connection, *, prior_mass: float = 1.0,
     """(Re)build the bayes_* tables, views and macros from `evidence` in one transaction."""
     db.require_tables(con, WORLD_TABLES, "world", "kgedit world build --db PATH")
     db.require_tables(con, ("evidence",), "evidence table", "kgedit corpus generate --db PATH")
-    if not prior_mass > 0:
-        raise KgeditError(f"prior_mass must be positive, got {prior_mass}.", "Use the default 1.0.")
+    check_prior_mass(prior_mass, "prior_mass")
     (k,) = con.execute("SELECT count(*) FROM objects").fetchall()[0]
     if k < 2:
         raise KgeditError(f"The world has {k} objects; beliefs need at least 2.", "Build a larger world.")
@@ -62,8 +101,8 @@ def fit(con: db.Connection, *, prior_mass: float = 1.0,
         if progress:
             progress("counts")
         con.execute("CREATE TABLE bayes_info AS SELECT ?::DOUBLE AS prior_mass, ?::BIGINT AS n_objects, "
-                    "?::DOUBLE / ? AS alpha, (SELECT count(*) FROM evidence) AS evidence_rows",
-                    [prior_mass, k, prior_mass, k])
+                    "?::DOUBLE / ? AS alpha, (SELECT count(*) FROM evidence) AS evidence_rows, "
+                    "?::VARCHAR AS corpus_fingerprint", [prior_mass, k, prior_mass, k, corpus_fingerprint(con)])
         db.execute_script(con, "bayes_info_comments")
         db.execute_script(con, "bayes_fit")
         if progress:

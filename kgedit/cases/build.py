@@ -8,7 +8,8 @@ and seed give identical tables.
 
 Decisions (SPEC silent):
 * A missing fit is made here (kgedit.bayes.fit, a deterministic function of the evidence), recorded
-  in cases_info.fitted_automatically; a missing corpus is an error naming `kgedit corpus generate`.
+  in cases_info.fitted_automatically; so is a refit of a fit older than the corpus (same prior mass),
+  so targets never come from a stale fit; a missing corpus is an error naming `kgedit corpus generate`.
 * The 0.8 rule uses the *fitted Bayesian* conditionals: "differs from the subject's current
   downstream answer" compares the mode of p(o_d | D, u) with the Bayesian modal object of (s1, D)
   before the edit, the same beliefs whose change defines downstream_answer_changes.
@@ -79,12 +80,12 @@ def generate_cases(con: db.Connection, config: CasesConfig, *, overwrite: bool =
         raise SchemaError("This database already has benchmark cases.",
                           "Pass --overwrite to replace them (the old ones are kept if generation fails).")
     step = stepper(progress, STEPS)
-    from kgedit.bayes.fit import fit, is_fitted
+    from kgedit.bayes.fit import fit, fitted_prior_mass, is_current
 
-    fitted_automatically = not is_fitted(con)
+    fitted_automatically = not is_current(con)     # no fit yet, or one older than the corpus
     if fitted_automatically:
-        step("fitting the Bayesian model (none yet)")
-        fit(con)
+        step("fitting the Bayesian model (none yet, or older than the corpus)")
+        fit(con, prior_mass=fitted_prior_mass(con))
     step("sampling cases")
     facts, names = load_training_facts(con)
     n_relations, n_objects = len(names.relation), len(names.object)

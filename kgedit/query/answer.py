@@ -6,22 +6,20 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from kgedit import db
+from kgedit import checks, db
 from kgedit.bayes.fit import require_fitted
-from kgedit.errors import KgeditError
 from kgedit.query.parser import Atom, BinOp, Formula, Not, parse
 from kgedit.query.plan import Plan, plan
 from kgedit.query.resolve import Resolver
 
-OTHER = None  # the state "any object the formula does not mention"
-MAX_ATOMS = 12
+MAX_TOP = 1_000_000   # rows; more than any world's K, small enough to bind as a LIMIT
+OTHER = None  # the state "any object the formula does not mention" (formulas are bounded in the parser)
 
 
 def run_query(con: db.Connection, text: str, *, top: int = 10, db_label: str = "world.duckdb"
               ) -> tuple[Plan, list[str], list[tuple[Any, ...]]]:
     """Parse, plan and answer one query against a fitted world database."""
-    if top < 1:
-        raise KgeditError(f"--top must be at least 1, got {top}.")
+    checks.integer("--top", top, low=1, high=MAX_TOP)
     query = parse(text)
     require_fitted(con, db_label)
     p = plan(query, Resolver(con, text), top=top)
@@ -36,8 +34,6 @@ def run_query(con: db.Connection, text: str, *, top: int = 10, db_label: str = "
 
 
 def _formula_answer(con: db.Connection, p: Plan) -> tuple[list[str], list[tuple[Any, ...]]]:
-    if len(p.atoms) > MAX_ATOMS:
-        raise KgeditError(f"A formula may mention at most {MAX_ATOMS} facts.", "Split it into smaller queries.")
     sql, params = p.statements[0]
     probes = con.execute(sql, params).fetchall()                       # (probe_id, belief, probability)
     belief = {p.atoms[i]: (kind, prob) for i, kind, prob in probes}

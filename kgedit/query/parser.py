@@ -8,6 +8,9 @@ Grammar (keywords case-insensitive):
     formula   := conj { 'or' conj } ;  conj := unary { 'and' unary } ;
     unary     := 'not' unary | '(' formula ')' | STRING          -- STRING = "subject relation object"
     relation  := WORD | STRING ;  value := WORD | STRING | NUMBER
+
+Limits, checked here before any recursion can run deep: at most MAX_LENGTH characters, MAX_DEPTH nested
+'not'/'(' and MAX_FACTS quoted facts; a weight must be a finite number.
 """
 
 from __future__ import annotations
@@ -15,7 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kgedit import checks
 from kgedit.errors import KgeditError
+
+MAX_LENGTH = 10_000   # characters; a real query is a few hundred
+MAX_DEPTH = 100       # nested 'not' and '(' (far below Python's recursion limit)
+MAX_FACTS = 12        # quoted facts in a formula: the exact answer enumerates the joint of their variables
 
 
 class QueryError(KgeditError):
@@ -85,6 +93,13 @@ _ESCAPE = re.compile(r"\\(.)")
 
 
 def tokenize(text: str) -> list[Token]:
+    if len(text) > MAX_LENGTH:
+        raise QueryError(f"The query is {len(text)} characters long; at most {MAX_LENGTH} are read.",
+                         hint="Split it into smaller queries.")
+    bad = next((i for i, ch in enumerate(text) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:   # undecodable bytes reach argv as lone surrogates; no database can bind them
+        raise QueryError(f"The query is not valid UTF-8 text (column {bad + 1}).",
+                         hint="Write names as they are stored, in UTF-8.")
     tokens, pos = [], 0
     while True:
         while pos < len(text) and text[pos].isspace():
@@ -112,6 +127,8 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0    # 'not' and '(' currently open
+        self.facts = 0    # quoted facts read so far
 
     @property
     def tok(self) -> Token:
@@ -195,7 +212,12 @@ class _Parser:
         if self.tok.kind != "NUMBER":
             raise self.error("a number")
         tok = self.take()
-        return Weight(kind, float(tok.text), at.column)
+        try:
+            value = checks.finite(f"The weight {kind}", float(tok.text))
+        except KgeditError as exc:   # 1e309 reads as inf
+            raise QueryError(exc.message.rstrip("."), self.text, tok.column,
+                             "Use e.g. @ n=1000 or @ p=0.95." if kind == "n" else "Use e.g. @ p=0.95.") from None
+        return Weight(kind, value, at.column)
 
     def formula(self) -> Formula:
         left = self.conj()
@@ -212,18 +234,31 @@ class _Parser:
         return left
 
     def unary(self) -> Formula:
-        if self.is_keyword("not"):
-            self.take()
-            return Not(self.unary())
-        if self.is_symbol("("):
-            self.take()
-            inner = self.formula()
-            self.expect_symbol(")")
-            return inner
+        if self.is_keyword("not") or self.is_symbol("("):
+            return self.nested()
         if self.tok.kind != "STRING":
             raise self.error('a quoted fact like "Arthur Green occupation architect", "not" or "("')
+        self.facts += 1
+        if self.facts > MAX_FACTS:
+            raise QueryError(f"A formula may mention at most {MAX_FACTS} facts", self.text, self.tok.column,
+                             "Split it into smaller queries.")
         tok = self.take()
         return Atom(Name(tok.text, tok.column, True))
+
+    def nested(self) -> Formula:
+        """'not' unary | '(' formula ')', at most MAX_DEPTH deep."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QueryError(f"The formula nests 'not' and '(' more than {MAX_DEPTH} deep", self.text,
+                             self.tok.column, "Simplify it: 'not not x' is x, and extra parentheses change nothing.")
+        opener = self.take()
+        if opener.kind == "SYMBOL":
+            result = self.formula()
+            self.expect_symbol(")")
+        else:
+            result = Not(self.unary())
+        self.depth -= 1
+        return result
 
 
 def parse(text: str) -> Query:

@@ -7,6 +7,7 @@ from typing import Any
 
 from kgedit import db
 from kgedit.bayes.edits import DEFAULT_TARGET, check_target, check_weight, edit_weight_cte
+from kgedit.errors import KgeditError
 from kgedit.query.parser import Atom, Belief, BinOp, Formula, Not, Query, QueryError
 from kgedit.query.resolve import Relation, Resolver
 
@@ -89,7 +90,7 @@ def plan(query: Query, resolver: Resolver, *, top: int = 10) -> Plan:
 
 def _belief_plan(q: Belief, res: Resolver, top: int) -> Plan:
     relation = res.relation(q.relation)
-    obj = res.entity(q.object, "object") if q.object else None
+    obj = res.object(q.object, relation) if q.object else None
     if q.subject is None:
         return _conditional_plan(q, res, relation, obj, top)
     subject = res.entity(q.subject, "subject")
@@ -105,8 +106,9 @@ def _belief_plan(q: Belief, res: Resolver, top: int) -> Plan:
         if q.weight is None:
             raise QueryError(f"{edit_rel.text}={edit_val.text} needs an edit weight", res.text, edit_val.column,
                              "Add @ n=1000 (weight n) or @ p=0.95 (smallest weight n' reaching 0.95).")
-        params["edit_relation"] = res.relation(edit_rel).relation_id
-        params["edit_object"] = res.entity(edit_val, "object")
+        edit_relation = res.relation(edit_rel)
+        params["edit_relation"] = edit_relation.relation_id
+        params["edit_object"] = res.object(edit_val, edit_relation)
         try:
             if q.weight.kind == "n":
                 params["weight"] = check_weight(q.weight.value)
@@ -114,8 +116,8 @@ def _belief_plan(q: Belief, res: Resolver, top: int) -> Plan:
                 params["target"] = check_target(q.weight.value)
         except QueryError:
             raise
-        except Exception as exc:  # KgeditError from the checks: point at the weight
-            raise QueryError(str(getattr(exc, "message", exc)), res.text, q.weight.column) from None
+        except KgeditError as exc:  # from the checks: point at the weight, keep their hint
+            raise QueryError(exc.message.rstrip("."), res.text, q.weight.column, exc.hint) from None
         title += f" after edit {edit_rel.text}={edit_val.text} @ {q.weight.kind}={q.weight.value:g}"
     elif q.weight is not None:
         raise QueryError("An edit weight needs an edit relation=value before it", res.text, q.weight.column)
@@ -137,7 +139,7 @@ def _conditional_plan(q: Belief, res: Resolver, relation: Relation, obj: str | N
                 f"P({partner.name} | {relation.name}=...)")
         raise QueryError(f"{given_rel.text} is not the upstream relation of {relation.name}", res.text,
                          given_rel.column, hint)
-    params = {"pair_id": relation.pair_id, "upstream_values": [res.entity(value, "object")],
+    params = {"pair_id": relation.pair_id, "upstream_values": [res.object(value, upstream)],
               "objects": None if obj is None else [obj], "top": top}
     return Plan("conditional", [(conditional_sql(), params)],
                 f"p({relation.name} | {upstream.name}={value.text}) (population conditional)")

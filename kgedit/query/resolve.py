@@ -47,35 +47,73 @@ class Resolver:
             return rows[0][0]
         raise QueryError(f"Unknown {what} {name.text!r}", self.text, name.column, self.suggest(name.text))
 
-    def suggest(self, text: str) -> str:
+    def object(self, name: Name, relation: Relation) -> str:
+        """The id of `name` as a value of `relation`: one of the objects the world's facts give it.
+
+        Any other entity (a subject's name, an object of another relation) is outside what the corpus
+        can assert for the relation, and would leave the answer's probabilities summing to less than 1.
+        """
+        object_id = self._object_id(name.text, relation)
+        if object_id is not None:
+            return object_id
+        known = self.con.execute("SELECT count(*) FROM entities WHERE name = ?", [name.text]).fetchall()[0][0]
+        message = (f"{name.text!r} is not an object of {relation.name}" if known
+                   else f"Unknown object {name.text!r} of {relation.name}")
+        raise QueryError(message, self.text, name.column, self.suggest(name.text, relation))
+
+    def _object_id(self, text: str, relation: Relation) -> str | None:
+        rows = self.con.execute("SELECT f.object_id FROM facts f JOIN entities e ON e.entity_id = f.object_id "
+                                "WHERE e.name = ? AND f.relation_id = ? LIMIT 1",
+                                [text, relation.relation_id]).fetchall()
+        return rows[0][0] if rows else None
+
+    def suggest(self, text: str, relation: Relation | None = None) -> str:
+        """'Did you mean' among all entities, or among the objects of `relation` when given."""
         # Prefilter in SQL (names sharing a word or a prefix) so a paper-scale world stays quick.
         words = [w for w in text.lower().split() if len(w) >= 3] or [text.lower()[:3]]
+        among = "" if relation is None else \
+            "AND entity_id IN (SELECT object_id FROM facts WHERE relation_id = $relation) "
+        params = {"words": words, "prefix": text.lower()[:2], "text": text.lower()}
         rows = self.con.execute(
-            "SELECT name FROM entities WHERE list_has_any(string_split(lower(name), ' '), ?) "
-            "OR starts_with(lower(name), ?) OR jaro_winkler_similarity(lower(name), ?) > 0.8 ORDER BY name LIMIT 5000",
-            [words, text.lower()[:2], text.lower()]).fetchall()
+            "SELECT name FROM entities WHERE (list_has_any(string_split(lower(name), ' '), $words) "
+            "OR starts_with(lower(name), $prefix) OR jaro_winkler_similarity(lower(name), $text) > 0.8) "
+            + among + "ORDER BY name LIMIT 5000",
+            params if relation is None else params | {"relation": relation.relation_id}).fetchall()
         close = difflib.get_close_matches(text, [r[0] for r in rows], n=3, cutoff=0.5)
-        return ("Did you mean: " + ", ".join(repr(c) for c in close) + "?") if close else \
-            "List names with: kgedit sql \"SELECT name FROM entities WHERE name ILIKE '%…%'\""
+        if close:
+            return "Did you mean: " + ", ".join(repr(c) for c in close) + "?"
+        some = [] if relation is None else self.con.execute(
+            "SELECT DISTINCT e.name FROM facts f JOIN entities e ON e.entity_id = f.object_id "
+            "WHERE f.relation_id = ? ORDER BY e.name LIMIT 6", [relation.relation_id]).fetchall()
+        if some:
+            listed = ", ".join(repr(r[0]) for r in some[:5]) + (", …" if len(some) > 5 else "")
+            return f"Objects of {relation.name} include {listed}."
+        return "List names with: kgedit sql \"SELECT name FROM entities WHERE name ILIKE '%…%'\""
 
     def fact(self, atom: Name) -> tuple[str, Relation, str]:
         """'Arthur Green occupation architect' -> (subject id, relation, object id), split at a relation."""
-        found = []
+        found, misfit = [], None
         for r in self.relations:
-            for form in {r.label, r.name}:
+            for form in dict.fromkeys((r.label, r.name)):     # ordered: the same error every run
                 key = f" {form} "
                 start = atom.text.find(key)
                 while start > 0:
                     subj, obj = atom.text[:start], atom.text[start + len(key):]
-                    ids = self.con.execute("SELECT (SELECT entity_id FROM entities WHERE name = ?), "
-                                           "(SELECT entity_id FROM entities WHERE name = ?)", [subj, obj]).fetchall()[0]
-                    if ids[0] is not None and ids[1] is not None:
-                        found.append((ids[0], r, ids[1]))
+                    rows = self.con.execute("SELECT entity_id FROM entities WHERE name = ?", [subj]).fetchall()
+                    object_id = self._object_id(obj, r) if rows else None
+                    if object_id is not None:
+                        found.append((rows[0][0], r, object_id))
+                    elif rows and misfit is None:
+                        misfit = (obj, r)
                     start = atom.text.find(key, start + 1)
         if len(found) == 1:
             return found[0]
         if found:
             raise QueryError(f"Ambiguous fact {atom.text!r}: it splits into subject/relation/object in "
                              f"{len(found)} ways", self.text, atom.column, "Rename, or query with P(relation=... | subject=...).")
+        if misfit is not None:
+            obj, r = misfit
+            raise QueryError(f"In {atom.text!r}, {obj!r} is not an object of {r.name}", self.text, atom.column,
+                             self.suggest(obj, r))
         raise QueryError(f"Cannot read {atom.text!r} as \"subject relation object\" with names of this world",
                          self.text, atom.column, "Relations: " + ", ".join(r.label for r in self.relations))

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from kgedit import db
+from kgedit.bayes.fit import is_current
 from kgedit.corpus.build import CorpusConfig, generate_corpus
 from kgedit.world.synthetic import write_synthetic_world
 
@@ -90,3 +91,23 @@ def test_bad_numbers_are_refused_before_the_database_is_opened(tmp_path, extra, 
     assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "Hint: " in result.stderr
     assert message in result.stderr and "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_generate_refits_a_fit_older_than_the_corpus_with_its_prior_mass(world):
+    """Cases must not take their targets from a fit made before `corpus generate --overwrite`."""
+    assert invoke("bayes", "fit", "--db", world, "--prior-mass", 2).exit_code == 0
+    con = db.connect(world)
+    try:
+        generate_corpus(con, CorpusConfig(seed=5), overwrite=True)
+    finally:
+        con.close()
+    result = invoke("cases", "generate", "--db", world, "--n", 10, "-f", "json")
+    assert result.exit_code == 0, result.output
+    summary = {r["quantity"]: r["value"] for r in json.loads(result.stdout)}
+    assert summary["fitted_automatically"] is True
+    con = db.connect(world, read_only=True)
+    try:
+        assert con.execute("SELECT prior_mass FROM bayes_info").fetchall() == [(2.0,)]
+        assert is_current(con)
+    finally:
+        con.close()

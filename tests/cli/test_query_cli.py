@@ -150,3 +150,101 @@ def test_top_k_from_the_support_equals_probing_all_k_objects(bayes_world):
         assert [n for _, n in got] == [n for _, n in want]
         assert [p for p, _ in got] == pytest.approx([p for p, _ in want], abs=1e-12)
     con.close()
+
+
+@pytest.mark.parametrize("query, expect", [
+    # was a KeyError traceback: a subject's name as the object of a formula's fact
+    ('P("Cy educated at Yale" and "Cy occupation Cy")', "'Cy' is not an object of occupation"),
+    # was an empty answer
+    ('P(occupation=Ann | subject=Cy)', "'Ann' is not an object of occupation"),
+    # was accepted: the post-edit probabilities summed to less than 1
+    ('P(occupation | subject=Cy, occupation=Ann @ n=1000)', "'Ann' is not an object of occupation"),
+    ('P(occupation | educated_at=architect)', "'architect' is not an object of educated_at"),
+    ('P(occupation=Yale | subject=Cy)', "'Yale' is not an object of occupation"),
+    ('P(occupation | educated_at=Yael)', "Did you mean: 'Yale'"),
+])
+def test_values_must_be_objects_of_their_relation(bayes_world, query, expect):
+    r = kgedit("query", query, "--db", str(bayes_world))
+    assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+    assert r.stderr.startswith("Error: ") and expect in r.stderr and "Hint: " in r.stderr
+
+
+def test_value_hint_lists_objects_of_the_relation(bayes_world):
+    r = kgedit("query", "P(occupation=Dee | subject=Cy)", "--db", str(bayes_world))
+    assert r.exit_code == 1 and "Hint: Objects of occupation include 'architect', 'lawyer'." in r.stderr
+
+
+@pytest.mark.parametrize("args, expect", [
+    (["P(occupation | subject=Cy, educated_at=Yale @ n=1e309)"], "finite number"),   # was all-NaN, exit 0
+    (["P(occupation | subject=Cy, educated_at=Yale @ p=-1e309)"], "finite number"),
+    (["P(occupation | subject=Cy, educated_at=Yale @ n=nan)"], "expected a number"),
+    (["P(occupation | subject=Cy, educated_at=Yale @ p=1)"], "strictly between 0 and 1"),
+    (["P(occupation | subject=Cy)", "--top", "0"], "--top must be in [1, 1000000]"),
+    (["P(occupation | subject=Cy)", "--top", "99999999999999999999"], "--top must be in"),
+    (["P(" + "(" * 330 + '"Cy occupation lawyer"' + ")" * 330 + ")"], "more than 100 deep"),   # RecursionError
+    (["P(" + "not " * 990 + '"Cy occupation lawyer")'], "more than 100 deep"),
+])
+def test_numbers_and_nesting_outside_the_limits_are_errors(bayes_world, args, expect):
+    r = kgedit("query", *args, "--db", str(bayes_world), "--format", "json")
+    assert r.exit_code == 1 and "Traceback" not in r.output and r.stdout == "", r.output
+    assert r.stderr.startswith("Error: ") and expect in r.stderr
+
+
+def test_huge_finite_weight_gives_finite_probabilities_that_sum_to_one(bayes_world):
+    r = kgedit("query", "P(educated_at | subject=Cy, educated_at=Yale @ n=1e308)", "--db", str(bayes_world),
+               "--format", "json", "--top", "6")
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.stdout, parse_constant=lambda c: pytest.fail(f"non-finite {c} in the JSON output"))
+    assert sum(row["probability"] for row in rows) == pytest.approx(1.0)
+    assert rows[0]["object"] == "Yale" and rows[0]["probability"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("mass", ["inf", "nan", "-1", "0"])
+def test_bayes_fit_refuses_a_non_finite_or_non_positive_prior_mass(bayes_world, mass):
+    """--prior-mass inf made every belief NaN."""
+    con = db.connect(bayes_world, read_only=True)
+    before = con.execute("SELECT * FROM bayes_info").fetchall()
+    con.close()
+    r = kgedit("bayes", "fit", "--db", str(bayes_world), "--prior-mass", mass)
+    assert r.exit_code == 1 and r.stderr.startswith("Error: prior_mass must be") and "Hint: " in r.stderr
+    con = db.connect(bayes_world, read_only=True)
+    assert con.execute("SELECT * FROM bayes_info").fetchall() == before
+    con.close()
+
+
+@pytest.fixture
+def synthetic_world(tmp_path):
+    """A small synthetic world with its corpus (seed 0), fitted: the user's three commands."""
+    path = str(tmp_path / "w.duckdb")
+    for args in (["world", "build", "--source", "synthetic", "--subjects", "60"], ["corpus", "generate"],
+                 ["bayes", "fit"]):
+        assert kgedit(*args, "--db", path).exit_code == 0
+    return path
+
+
+def test_a_fit_older_than_the_corpus_is_refused_until_refit(synthetic_world, tmp_path):
+    """After `corpus generate --overwrite --seed 1` queries kept answering from the old fit, silently."""
+    con = db.connect(synthetic_world, read_only=True)
+    subject = con.execute("SELECT e.name FROM corpus_facts f JOIN entities e ON e.entity_id = f.subject_id "
+                          "JOIN relations r USING (relation_id) WHERE r.name = 'occupation' "
+                          "ORDER BY f.fact_id LIMIT 1").fetchall()[0][0]
+    con.close()
+    query = f'P(occupation | subject="{subject}")'
+    old = kgedit("query", query, "--db", synthetic_world, "--format", "json")
+    assert old.exit_code == 0, old.output
+    regenerate = ["corpus", "generate", "--overwrite", "--db", synthetic_world, "--seed"]
+    assert kgedit(*regenerate, "0").exit_code == 0      # the same corpus again: the fit is still right
+    assert kgedit("query", query, "--db", synthetic_world, "--format", "json").stdout == old.stdout
+
+    assert kgedit(*regenerate, "1").exit_code == 0
+    for args in (["query", query], ["bayes", "export", "--subject", subject, "--out", str(tmp_path / "s.bif"),
+                                    "--format", "bif"]):
+        r = kgedit(*args, "--db", synthetic_world)
+        assert r.exit_code == 1 and "Traceback" not in r.output, r.output
+        assert "Error: The Bayesian fit is older than the corpus" in r.stderr
+        assert f"Hint: Refit it: kgedit bayes fit --db {synthetic_world}" in r.stderr
+    assert not (tmp_path / "s.bif").exists()
+
+    assert kgedit("bayes", "fit", "--db", synthetic_world).exit_code == 0
+    new = kgedit("query", query, "--db", synthetic_world, "--format", "json")
+    assert new.exit_code == 0 and json.loads(new.stdout) != json.loads(old.stdout)

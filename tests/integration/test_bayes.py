@@ -252,6 +252,27 @@ def test_fit_needs_evidence_and_query_needs_fit(tmp_path):
     con.close()
 
 
+def test_a_fit_is_stale_once_the_evidence_changes_or_when_it_has_no_fingerprint(tmp_path):
+    from kgedit.bayes.fit import is_current
+    from kgedit.query.answer import run_query
+
+    con = db.connect(tmp_path / "w.duckdb")
+    write_world(con, BAYES_PAIRS, BAYES_FACTS)
+    write_evidence(con, BAYES_EVIDENCE)
+    fit(con)
+    assert is_current(con) and run_query(con, "P(occupation | subject=Ann)")[2]
+    con.execute("INSERT INTO evidence VALUES (99, 'E:Cy', 'R1', 'E:lawyer', 1.0, 1)")
+    assert not is_current(con)
+    with pytest.raises(SchemaError, match="older than the corpus") as info:
+        run_query(con, "P(occupation | subject=Ann)", db_label="w.duckdb")
+    assert info.value.hint == "Refit it: kgedit bayes fit --db w.duckdb"
+    fit(con)
+    assert is_current(con)
+    con.execute("ALTER TABLE bayes_info DROP COLUMN corpus_fingerprint")    # a fit made by an older kgedit
+    assert not is_current(con)
+    con.close()
+
+
 def test_views_and_macros_docs_examples_run(con):
     from kgedit.bayes.macros import SQL_EXAMPLES
 

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgedit.errors import KgeditError
-from kgedit.query.parser import Atom, Belief, BinOp, Not, QueryError, Weight, parse, tokenize
+from kgedit.query.parser import (MAX_DEPTH, MAX_FACTS, MAX_LENGTH, Atom, Belief, BinOp, Not, QueryError, Weight,
+                                 parse, tokenize)
 
 
 def test_population_conditional():
@@ -64,6 +65,54 @@ def test_tokenizer_tracks_columns():
     assert [(t.kind, t.text, t.column) for t in tokens] == [
         ("WORD", "P", 0), ("SYMBOL", "(", 1), ("WORD", "occupation", 3), ("SYMBOL", "=", 13),
         ("STRING", "x y", 14), ("SYMBOL", ")", 20), ("END", "", 21)]
+
+
+@pytest.mark.parametrize("text", [
+    "P(" + "(" * 330 + '"a r b"' + ")" * 330 + ")",
+    "P(" + "not " * 990 + '"a r b")',
+    "P(" + "not (" * 200 + '"a r b"' + ")" * 200 + ")",
+])
+def test_deep_nesting_is_a_query_error_naming_the_limit(text):
+    """Was a RecursionError traceback (~330 '(' or ~990 'not')."""
+    with pytest.raises(QueryError, match=f"more than {MAX_DEPTH} deep") as info:
+        parse(text)
+    assert info.value.column is not None and info.value.hint
+
+
+def test_nesting_up_to_the_limit_parses():
+    q = parse("P(" + "not " * MAX_DEPTH + '"a r b")')
+    for _ in range(MAX_DEPTH):
+        q = q.operand
+    assert isinstance(q, Atom)
+    q = parse("P(" + "(" * MAX_DEPTH + '"a r b"' + ")" * MAX_DEPTH + ")")
+    assert isinstance(q, Atom)
+
+
+def test_fact_count_and_length_are_bounded_before_any_recursion():
+    ok = parse("P(" + " and ".join(['"a r b"'] * MAX_FACTS) + ")")
+    assert isinstance(ok, BinOp)
+    with pytest.raises(QueryError, match=f"at most {MAX_FACTS} facts") as info:
+        parse("P(" + " or ".join(['"a r b"'] * 500) + ")")
+    assert info.value.column == 2 + MAX_FACTS * len('"a r b" or ')
+    with pytest.raises(QueryError, match=f"at most {MAX_LENGTH}"):
+        parse("P(occupation | subject=" + "x" * MAX_LENGTH + ")")
+
+
+@pytest.mark.parametrize("number", ["1e309", "-1e309", "1E400"])
+@pytest.mark.parametrize("kind", ["n", "p"])
+def test_weight_must_be_a_finite_number(kind, number):
+    """@ n=1e309 read as inf and gave all-NaN probabilities with exit 0."""
+    text = f'P(occupation | subject="A", educated_at=Yale @ {kind}={number})'
+    with pytest.raises(QueryError, match="finite number") as info:
+        parse(text)
+    assert info.value.column == text.index(number)
+
+
+def test_undecodable_bytes_are_a_query_error():
+    """argv bytes that are not UTF-8 arrive as lone surrogates, which no database can bind or print."""
+    text = b"P(occupation | subject=\xff)".decode("utf-8", "surrogateescape")
+    with pytest.raises(QueryError, match="not valid UTF-8"):
+        parse(text)
 
 
 @settings(max_examples=300, deadline=None)
