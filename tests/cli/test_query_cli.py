@@ -206,7 +206,7 @@ def test_bayes_fit_refuses_a_non_finite_or_non_positive_prior_mass(bayes_world, 
     before = con.execute("SELECT * FROM bayes_info").fetchall()
     con.close()
     r = kgedit("bayes", "fit", "--db", str(bayes_world), "--prior-mass", mass)
-    assert r.exit_code == 1 and r.stderr.startswith("Error: prior_mass must be") and "Hint: " in r.stderr
+    assert r.exit_code == 1 and r.stderr.startswith("Error: --prior-mass must be") and "Hint: " in r.stderr
     con = db.connect(bayes_world, read_only=True)
     assert con.execute("SELECT * FROM bayes_info").fetchall() == before
     con.close()
