@@ -139,6 +139,7 @@ def test_composed_escape_attempts_change_nothing(sandbox, monkeypatch, attempt):
     _attempt(sandbox, prefix + _statement(sandbox, template, case) + suffix, allow_files)
 
 
+@pytest.mark.fuzz
 @pytest.mark.slow
 @settings(max_examples=5000, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(attempt=_composed(), noise=st.text(max_size=8), where=st.integers(min_value=0))

@@ -5,7 +5,8 @@ real relation and entity names, misspelt names, random nesting and awkward numbe
 -0, huge), quotes and unicode; and byte-level mutations of valid queries, decoded as argv is (UTF-8
 with surrogateescape). The property: an answer has finite probabilities in [0, 1] that sum to 1
 where they cover every object; anything else is a KgeditError (the query error family), never
-another exception. 300 examples run by default; the slow test runs 10,000 (both kinds, about 5 CPU-minutes).
+another exception. 300 examples run by default; the fuzz-marked test runs 10,000 (both kinds, about 5 CPU-minutes:
+python -m pytest -m fuzz).
 """
 
 from __future__ import annotations
@@ -248,8 +249,8 @@ def _fuzz(queries, examples: int):
 
 test_grammar_aware_queries_answer_sanely_or_raise_query_errors = _fuzz(grammar_queries, 100)
 test_byte_mutated_queries_answer_sanely_or_raise_query_errors = _fuzz(mutated_queries, 200)
-test_ten_thousand_queries_of_both_kinds = pytest.mark.slow(
-    _fuzz(lambda w: st.one_of(grammar_queries(w), mutated_queries(w)), 10_000))
+test_ten_thousand_queries_of_both_kinds = pytest.mark.fuzz(pytest.mark.slow(
+    _fuzz(lambda w: st.one_of(grammar_queries(w), mutated_queries(w)), 10_000)))
 
 
 def test_seed_queries_answer(world):
