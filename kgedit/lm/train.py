@@ -44,10 +44,12 @@ class TrainConfig:
     def check(self, name: checks.Namer = checks.option_name) -> None:
         """Every number before any work: a token budget of 0 or less is an error (leave it out for the
         preset's budget), not a silent default or a one-step run."""
-        for key in ("tokens", "eval_every_tokens", "save_every_tokens"):
+        hints = {"tokens": f"Leave it out for the preset's ({self.preset.tokens:,} tokens for {self.preset.name}).",
+                 "eval_every_tokens": f"Leave it out for the preset's ({self.preset.eval_every_tokens:,}).",
+                 "save_every_tokens": f"Leave it out for the preset's ({self.preset.save_every_tokens:,})."}
+        for key, hint in hints.items():
             if getattr(self, key) is not None:
-                checks.integer(name(key), getattr(self, key), low=1,
-                               hint=f"Leave it out for the preset's ({self.preset.tokens:,} tokens for {self.preset.name}).")
+                checks.integer(name(key), getattr(self, key), low=1, hint=hint)
         checks.seed(name("seed"), self.seed)
         ckpt.check_device(self.device, name("device"))
         checks.integer(name("n_probe_facts"), self.n_probe_facts, low=1)

@@ -71,6 +71,6 @@ def test_train_on_a_world_without_corpus_says_to_build_it(tmp_path):
     write_world(con, [("educated at", "occupation")], facts())
     con.close()
     result = runner.invoke(app, ["train", "--db", str(path), "--out", str(tmp_path / "o")])
-    assert result.exit_code == 1 and "kgedit corpus build" in result.stderr
+    assert result.exit_code == 1 and "kgedit corpus generate" in result.stderr
     missing = runner.invoke(app, ["train", "--db", str(tmp_path / "none.duckdb"), "--out", str(tmp_path / "o")])
     assert missing.exit_code == 1 and "No database" in missing.stderr

@@ -166,7 +166,7 @@ def test_resume_from_damaged_weights_is_an_error_naming_the_file(world, stopped)
     (dict(tokens=-5), "--tokens must be at least 1"),
     (dict(seed=-1), "--seed must be in"),
     (dict(seed=2**64), "--seed must be in"),
-    (dict(save_every_tokens=0), "save_every_tokens must be at least 1"),
+    (dict(save_every_tokens=0), "--save-every-tokens must be at least 1"),
 ])
 def test_bad_training_numbers_are_refused_before_any_work(world, tmp_path, change, message):
     with pytest.raises(KgeditError, match=message):
