@@ -7,17 +7,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
+from tests.integration.test_experiment import users_folder as make_users_folder
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def users_folder(tmp_path):
-    folder = tmp_path / "mine"
-    (folder / "ckpt").mkdir(parents=True)
-    (folder / "ckpt" / "model.safetensors").write_bytes(b"my weights")
-    (folder / "world.duckdb").write_bytes(b"my world")
-    return folder
+    return make_users_folder(tmp_path)
 
 
 def assert_user_error(result, *fragments):
