@@ -150,6 +150,7 @@ def load_model(path: Path):
 
     path = Path(path)
     check_model_files(path)
+    hf_logging.disable_progress_bar()     # no "Loading weights" bar: the CLI owns stderr
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()      # the load report of a broken file would precede our error
     try:
@@ -170,9 +171,6 @@ def load_model(path: Path):
 
 def load_checkpoint(path: str | os.PathLike[str], device: str = "auto"):
     """(model in eval mode, tokenizer, KgeditConfig) from a checkpoint directory; fp32 weights."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()   # no "Loading weights" bar: the CLI owns stderr
     path = Path(path)
     config = read_config(path)
     target = resolve_device(device)
