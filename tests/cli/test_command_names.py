@@ -36,7 +36,10 @@ def _mentions() -> list[tuple[str, list[str]]]:
                 found.append((f"{path.relative_to(REPO)}: kgedit{match.group(1)}", words))
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for code in CODE.finditer(readme):
-        for match in MENTION.finditer(code.group(1) or code.group(2)):
+        text = code.group(1) or code.group(2)
+        if text.startswith(("Error:", "Hint:", "Warning:")):
+            continue                     # a quoted message, not a command line
+        for match in MENTION.finditer(text):
             found.append((f"README.md: kgedit{match.group(1)}", match.group(1).split()))
     return found
 
