@@ -93,7 +93,7 @@ def _belief_plan(q: Belief, res: Resolver, top: int) -> Plan:
     obj = res.object(q.object, relation) if q.object else None
     if q.subject is None:
         return _conditional_plan(q, res, relation, obj, top)
-    subject = res.entity(q.subject, "subject")
+    subject = res.subject(q.subject)
     params: dict[str, Any] = {"subject": subject, "relation": relation.relation_id, "object": obj,
                               "edit_relation": None, "edit_object": None, "weight": None,
                               "target": DEFAULT_TARGET, "top": top}

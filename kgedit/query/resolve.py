@@ -41,11 +41,24 @@ class Resolver:
     def by_id(self, relation_id: str) -> Relation:
         return next(r for r in self.relations if r.relation_id == relation_id)
 
-    def entity(self, name: Name, what: str = "entity") -> str:
-        rows = self.con.execute("SELECT entity_id FROM entities WHERE name = ?", [name.text]).fetchall()
-        if rows:
-            return rows[0][0]
-        raise QueryError(f"Unknown {what} {name.text!r}", self.text, name.column, self.suggest(name.text))
+    def subject(self, name: Name) -> str:
+        """The id of `name` as a subject: an entity with facts of its own in this world.
+
+        Any other entity (an object such as a university) has no evidence, so its beliefs would only
+        be the uniform prior: asking about it is almost surely a mistake, and is said to be one.
+        """
+        subject_id = self._subject_id(name.text)
+        if subject_id is not None:
+            return subject_id
+        known = self.con.execute("SELECT count(*) FROM entities WHERE name = ?", [name.text]).fetchall()[0][0]
+        message = (f"{name.text!r} is not a subject of this world (it has no facts of its own)" if known
+                   else f"Unknown subject {name.text!r}")
+        raise QueryError(message, self.text, name.column, self.suggest(name.text, subjects=True))
+
+    def _subject_id(self, text: str) -> str | None:
+        rows = self.con.execute("SELECT e.entity_id FROM entities e WHERE e.name = ? AND EXISTS "
+                                "(SELECT 1 FROM facts f WHERE f.subject_id = e.entity_id)", [text]).fetchall()
+        return rows[0][0] if rows else None
 
     def object(self, name: Name, relation: Relation) -> str:
         """The id of `name` as a value of `relation`: one of the objects the world's facts give it.
@@ -67,12 +80,13 @@ class Resolver:
                                 [text, relation.relation_id]).fetchall()
         return rows[0][0] if rows else None
 
-    def suggest(self, text: str, relation: Relation | None = None) -> str:
-        """'Did you mean' among all entities, or among the objects of `relation` when given."""
+    def suggest(self, text: str, relation: Relation | None = None, *, subjects: bool = False) -> str:
+        """'Did you mean' among all entities, among the objects of `relation` when given, or among the
+        subjects."""
         # Prefilter in SQL (names sharing a word or a prefix) so a paper-scale world stays quick.
         words = [w for w in text.lower().split() if len(w) >= 3] or [text.lower()[:3]]
-        among = "" if relation is None else \
-            "AND entity_id IN (SELECT object_id FROM facts WHERE relation_id = $relation) "
+        among = ("AND entity_id IN (SELECT object_id FROM facts WHERE relation_id = $relation) " if relation else
+                 "AND entity_id IN (SELECT subject_id FROM facts) " if subjects else "")
         params = {"words": words, "prefix": text.lower()[:2], "text": text.lower()}
         rows = self.con.execute(
             "SELECT name FROM entities WHERE (list_has_any(string_split(lower(name), ' '), $words) "
@@ -99,11 +113,11 @@ class Resolver:
                 start = atom.text.find(key)
                 while start > 0:
                     subj, obj = atom.text[:start], atom.text[start + len(key):]
-                    rows = self.con.execute("SELECT entity_id FROM entities WHERE name = ?", [subj]).fetchall()
-                    object_id = self._object_id(obj, r) if rows else None
+                    subject_id = self._subject_id(subj)
+                    object_id = self._object_id(obj, r) if subject_id else None
                     if object_id is not None:
-                        found.append((rows[0][0], r, object_id))
-                    elif rows and misfit is None:
+                        found.append((subject_id, r, object_id))
+                    elif subject_id and misfit is None:
                         misfit = (obj, r)
                     start = atom.text.find(key, start + 1)
         if len(found) == 1:

@@ -162,6 +162,10 @@ def test_top_k_from_the_support_equals_probing_all_k_objects(bayes_world):
     ('P(occupation | educated_at=architect)', "'architect' is not an object of educated_at"),
     ('P(occupation=Yale | subject=Cy)', "'Yale' is not an object of occupation"),
     ('P(occupation | educated_at=Yael)', "Did you mean: 'Yale'"),
+    # an object as the subject: it has no evidence, so it answered the uniform prior
+    ('P(occupation | subject=Yale)', "'Yale' is not a subject of this world"),
+    ('P("Yale occupation lawyer")', "Cannot read 'Yale occupation lawyer'"),
+    ('P(occupation | subject=Cyy)', "Unknown subject 'Cyy'"),
 ])
 def test_values_must_be_objects_of_their_relation(bayes_world, query, expect):
     r = kgedit("query", query, "--db", str(bayes_world))
