@@ -40,7 +40,11 @@ def is_fitted(con: db.Connection) -> bool:
 def require_fitted(con: db.Connection, db_label: str = "world.duckdb") -> None:
     """A fit must exist and be made from the corpus now in the database."""
     db.require_tables(con, BAYES_TABLES, "fitted Bayesian model", f"kgedit bayes fit --db {db_label}")
-    if not _made_from_this_corpus(con):
+    recorded = _recorded_fingerprint(con)
+    if recorded is None:
+        raise SchemaError("The Bayesian fit does not record which corpus it was made from (it was made by an "
+                          "older kgedit), so it may be stale.", f"Refit it: kgedit bayes fit --db {db_label}")
+    if recorded != corpus_fingerprint(con):
         raise SchemaError("The Bayesian fit is older than the corpus (the corpus was regenerated after the fit); "
                           "its answers would be stale.", f"Refit it: kgedit bayes fit --db {db_label}")
 
@@ -51,9 +55,12 @@ def is_current(con: db.Connection) -> bool:
 
 
 def _made_from_this_corpus(con: db.Connection) -> bool:
+    return _recorded_fingerprint(con) == corpus_fingerprint(con)
+
+
+def _recorded_fingerprint(con: db.Connection) -> str | None:
     columns, rows = db.fetch(con, "SELECT * FROM bayes_info")   # a fit by an older kgedit has no fingerprint
-    recorded = dict(zip(columns, rows[0])).get("corpus_fingerprint") if rows else None
-    return recorded == corpus_fingerprint(con)
+    return dict(zip(columns, rows[0])).get("corpus_fingerprint") if rows else None
 
 
 def fitted_prior_mass(con: db.Connection, default: float = 1.0) -> float:

@@ -270,6 +270,8 @@ def test_a_fit_is_stale_once_the_evidence_changes_or_when_it_has_no_fingerprint(
     assert is_current(con)
     con.execute("ALTER TABLE bayes_info DROP COLUMN corpus_fingerprint")    # a fit made by an older kgedit
     assert not is_current(con)
+    with pytest.raises(SchemaError, match="made by an older kgedit"):
+        run_query(con, "P(occupation | subject=Ann)", db_label="w.duckdb")
     con.close()
 
 
