@@ -275,15 +275,15 @@ def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
     if overwrite:
         os.replace(tmp, path)
         return
+    appeared = KgeditError(f"{path} appeared while this build ran; it was left as it is.",
+                           "Pass --overwrite to replace it, or choose another --db.")
     try:
         os.link(tmp, path)           # fails if path exists, unlike a rename
     except FileExistsError:
-        raise KgeditError(f"{path} appeared while this build ran; it was left as it is.",
-                          "Pass --overwrite to replace it, or choose another --db.") from None
+        raise appeared from None
     except OSError:                  # a file system without hard links: the lock makes the check safe enough
         if path.exists():
-            raise KgeditError(f"{path} appeared while this build ran; it was left as it is.",
-                              "Pass --overwrite to replace it, or choose another --db.") from None
+            raise appeared from None
         os.replace(tmp, path)
         return
     tmp.unlink()
