@@ -13,7 +13,7 @@ from .common import DbOption, OutputFormat, out
 
 
 def query_command(
-    text: str = typer.Argument(..., help='A query, e.g. \'P(occupation | subject="Arthur Green")\'.'),
+    text: str = typer.Argument(..., help='A query, e.g. \'P(place_of_birth | subject="Alan Cottrell")\'.'),
     db_path: Path = DbOption,
     top: int = typer.Option(10, "--top", "-k", help="Show the K most probable objects."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),

@@ -19,9 +19,9 @@ world_app = new_app("Build a world (knowledge graph) from Wikidata5m files or th
 @world_app.command("build")
 def build_command(
     db_path: Path = DbOption,
-    source: str = typer.Option("synthetic", "--source",
-                               help="wikidata (the slice bundled with kgedit), wikidata5m (your own files) or "
-                                    "synthetic (a generated world for tests and demos)."),
+    source: str = typer.Option("wikidata", "--source",
+                               help="wikidata (real Wikidata: the slice bundled with kgedit), wikidata5m (your own "
+                                    "files) or synthetic (a generated world for tests and demos)."),
     subjects: Optional[int] = typer.Option(None, "--subjects",
                                            help="Keep a seeded sample of N subjects (wikidata, wikidata5m: default "
                                                 "all; synthetic: default 1000, about 2.5 facts each)."),
@@ -34,16 +34,19 @@ def build_command(
     relations_file: Optional[Path] = typer.Option(None, "--relations-file", readable=False,
                                                   help="wikidata5m: relation alias file."),
     read_n_facts: int = typer.Option(2_000_000, "--read-n-facts", help="wikidata5m: read the first N triple lines."),
-    n_relations: int = typer.Option(10, "--n-relations", help="wikidata, wikidata5m: relations to choose greedily "
-                                                              "(even)."),
+    n_relations: Optional[int] = typer.Option(None, "--n-relations",
+                                              help="With --relations greedy: how many relations to choose (even; "
+                                                   "default 10)."),
     relations: Optional[str] = typer.Option(None, "--relations",
-                                            help="wikidata, wikidata5m: name the relations instead, e.g. P69,P106 "
-                                                 "or 'paper'."),
+                                            help="wikidata, wikidata5m: paper (the paper's ten; default for "
+                                                 "wikidata), greedy (chosen by co-occurrence; default for "
+                                                 "wikidata5m) or relation ids, e.g. P69,P106."),
     direction: str = typer.Option("paper", "--direction",
                                   help="Pair direction: paper (Table 2, else file order) or file_order."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing --db."),
 ) -> None:
-    """Build a world database (all or nothing). Default: the synthetic world with 1000 subjects."""
+    """Build a world database (all or nothing). Default: the bundled real Wikidata slice, all subjects, with the
+    paper's ten relations."""
     from kgedit.world import build as world_build
 
     world_build.check_source(source)
@@ -54,9 +57,10 @@ def build_command(
             raise KgeditError(f"{', '.join(given)} only apply to --source wikidata5m.",
                               "Add --source wikidata5m to read your own files, or drop those options.")
     if source == "synthetic":
-        if relations is not None:
-            raise KgeditError("--relations only applies to the Wikidata sources.",
-                              "The synthetic world always has the paper's ten relations.")
+        given = [name for name, value in (("--relations", relations), ("--n-relations", n_relations)) if value is not None]
+        if given:
+            raise KgeditError(f"{' and '.join(given)} only appl{'y' if len(given) > 1 else 'ies'} to the Wikidata "
+                              "sources.", "The synthetic world always has the paper's ten relations.")
         config = world_build.SyntheticSource(subjects=world_build.DEFAULT_SUBJECTS if subjects is None else subjects,
                                              seed=seed)
     else:
@@ -74,12 +78,12 @@ def build_command(
     out(render_rows(["count", "value"], rows, "table", title=f"World written to {db_path}"))
 
 
-def _wikidata_source(source: str, files: dict, *, relations: str | None, direction: str, **options):
+def _wikidata_source(source: str, files: dict, *, relations: str | None, n_relations: int | None, **options):
     """The WikidataSource of --source wikidata (bundled files) or wikidata5m (the user's files)."""
-    from kgedit.world.choice import parse_relation_list
+    from kgedit.world.choice import relation_options
     from kgedit.world.wikidata import WikidataSource
 
-    options.update(direction=direction, relation_ids=parse_relation_list(relations) if relations is not None else None)
+    options.update(relation_options(source, relations, n_relations))
     if source == "wikidata":
         return WikidataSource.from_bundled(**options)
     missing = [name for name, value in files.items() if value is None]

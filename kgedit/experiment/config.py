@@ -21,9 +21,9 @@ SHOW_HINT = "`kgedit run --show default` prints an experiment file with every se
 # section -> key -> (type, default). None as default: not set (the stage's own default applies).
 SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "experiment": {"name": (str, "experiment"), "out": (str, "experiment"), "device": (str, "auto")},
-    "world": {"source": (str, "synthetic"), "subjects": (int, None), "seed": (int, 0), "triples": (str, None),
+    "world": {"source": (str, "wikidata"), "subjects": (int, None), "seed": (int, 0), "triples": (str, None),
               "entities": (str, None), "relations_file": (str, None), "read_n_facts": (int, 2_000_000),
-              "n_relations": (int, 10), "relations": (str, None), "direction": (str, "paper")},
+              "n_relations": (int, None), "relations": (str, None), "direction": (str, "paper")},
     "corpus": {"facts": (int, None), "seed": (int, 0), "doc_resamples": (int, 5), "max_sentences_per_doc": (int, 10),
                "min_true_prob": ((float, int), 0.6)},
     "bayes": {"prior_mass": ((float, int), 1.0)},
@@ -140,16 +140,15 @@ def _named(prefix: str):
 # their values live in each config's check(); here they are only called, naming "[section] key".
 def world_source(exp: Experiment):
     from kgedit.world.build import DEFAULT_SUBJECTS, SyntheticSource
-    from kgedit.world.choice import parse_relation_list
+    from kgedit.world.choice import relation_options
     from kgedit.world.wikidata import WikidataSource
 
     w = exp["world"]
     if w["source"] == "synthetic":
         return SyntheticSource(subjects=DEFAULT_SUBJECTS if w["subjects"] is None else w["subjects"], seed=w["seed"])
     # [world] subjects: a seeded sample of a Wikidata world's subjects; left out, it keeps them all.
-    options = dict(read_n_facts=w["read_n_facts"], n_relations=w["n_relations"], direction=w["direction"],
-                   relation_ids=parse_relation_list(w["relations"]) if w["relations"] else None,
-                   subjects=w["subjects"], seed=w["seed"])
+    options = dict(read_n_facts=w["read_n_facts"], direction=w["direction"], subjects=w["subjects"], seed=w["seed"],
+                   **relation_options(w["source"], w["relations"], w["n_relations"], _key_name("world")))
     if w["source"] == "wikidata":
         return WikidataSource.from_bundled(**options)
     return WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),

@@ -32,7 +32,7 @@ class QueryError(KgeditError):
     def __init__(self, message: str, text: str = "", column: int | None = None, hint: str | None = None) -> None:
         if column is not None:
             message = f"{message} (column {column + 1})\n  {text}\n  {' ' * column}^"
-        super().__init__(message, hint or 'Example: kgedit query \'P(occupation | subject="Arthur Green")\'')
+        super().__init__(message, hint or 'Example: kgedit query \'P(place_of_birth | subject="Alan Cottrell")\'')
         self.column = column
 
 
@@ -237,7 +237,7 @@ class _Parser:
         if self.is_keyword("not") or self.is_symbol("("):
             return self.nested()
         if self.tok.kind != "STRING":
-            raise self.error('a quoted fact like "Arthur Green occupation architect", "not" or "("')
+            raise self.error('a quoted fact like "Alan Cottrell occupation engineer", "not" or "("')
         self.facts += 1
         if self.facts > MAX_FACTS:
             raise QueryError(f"A formula may mention at most {MAX_FACTS} facts", self.text, self.tok.column,

@@ -128,7 +128,7 @@ def _conditional_plan(q: Belief, res: Resolver, relation: Relation, obj: str | N
     if len(q.given) != 1 or q.weight is not None:
         col = q.weight.column if q.weight else q.relation.column
         raise QueryError("A query without subject= is a population conditional P(D | U=value)", res.text, col,
-                         'Give a subject for beliefs and edits: P(occupation | subject="Arthur Green")')
+                         'Give a subject for beliefs and edits: P(place_of_birth | subject="Alan Cottrell")')
     given_rel, value = q.given[0]
     upstream = res.relation(given_rel)
     if relation.role != "downstream" or upstream.relation_id != relation.partner_id:

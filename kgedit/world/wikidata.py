@@ -34,7 +34,7 @@ class WikidataSource:
     entities: Path
     relations: Path
     read_n_facts: int | None = 2_000_000
-    n_relations: int = 10
+    n_relations: int | None = 10                # how many the greedy choice takes (None with relation_ids)
     relation_ids: Sequence[str] | None = None  # named relations instead of the greedy choice
     direction: str = "paper"
     subjects: int | None = None  # a seeded sample of this many subjects (None: all of them)
@@ -55,7 +55,8 @@ class WikidataSource:
     def parameters(self) -> dict:
         files = ({"files": "bundled data/wikidata (see PROVENANCE.md)"} if self.bundled else
                  {"triples": str(self.triples), "entities": str(self.entities), "relations_file": str(self.relations)})
-        return {**files, "read_n_facts": self.read_n_facts, "n_relations": self.n_relations,
+        return {**files, "read_n_facts": self.read_n_facts,
+                "n_relations": self.n_relations if self.relation_ids is None else None,
                 "relations": list(self.relation_ids) if self.relation_ids else None, "direction": self.direction,
                 "subjects": self.subjects, "seed": self.seed if self.subjects is not None else None}
 

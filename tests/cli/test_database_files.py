@@ -28,14 +28,14 @@ def assert_user_error(result, *fragments):
 
 def test_world_build_over_a_folder_fails_before_any_work(tmp_path):
     (tmp_path / "folder").mkdir()
-    result = kgedit("world", "build", "--subjects", "20", "--db", str(tmp_path / "folder"), "--overwrite")
+    result = kgedit("world", "build", "--source", "synthetic", "--subjects", "20", "--db", str(tmp_path / "folder"), "--overwrite")
     assert_user_error(result, "is a folder, not a database file")
     assert list((tmp_path / "folder").iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["folder"]
 
 
 def test_world_build_under_a_file_fails_before_any_work(tmp_path):
     (tmp_path / "file").write_text("the user's file")
-    assert_user_error(kgedit("world", "build", "--subjects", "20", "--db", str(tmp_path / "file" / "w.duckdb")),
+    assert_user_error(kgedit("world", "build", "--source", "synthetic", "--subjects", "20", "--db", str(tmp_path / "file" / "w.duckdb")),
                       "is a file, not a folder")
     assert (tmp_path / "file").read_text() == "the user's file"
 
@@ -44,7 +44,7 @@ def test_a_second_world_build_of_the_same_new_path_fails_cleanly(tmp_path):
     target = tmp_path / "w.duckdb"
     with db.building(target, overwrite=False) as con:     # the first build, still running
         con.execute("CREATE TABLE first AS SELECT 1 AS i")
-        assert_user_error(kgedit("world", "build", "--subjects", "20", "--db", str(target)),
+        assert_user_error(kgedit("world", "build", "--source", "synthetic", "--subjects", "20", "--db", str(target)),
                           "Another kgedit process is using")
     con = db.connect(target, read_only=True)
     assert db.table_exists(con, "first")                   # the first build is whole, not replaced

@@ -1,4 +1,5 @@
-"""Every `kgedit query` and `kgedit sql` example in the README runs on the default synthetic world."""
+"""Every `kgedit query` and `kgedit sql` example in the README runs on the default world: the world that
+`kgedit run` builds (real Wikidata, the sample of the built-in default experiment)."""
 
 from __future__ import annotations
 
@@ -26,21 +27,28 @@ EXAMPLES = _readme_examples()
 
 @pytest.fixture(scope="module")
 def default_world(tmp_path_factory):
-    """The README's own first-run world: synthetic, 1000 subjects, seed 0, with corpus and fit."""
+    """The world, corpus and fit of the built-in default experiment, as `kgedit run` makes them."""
     from kgedit import db
     from kgedit.bayes import fit
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
-    from kgedit.world.build import SyntheticSource, build_world
+    from kgedit.corpus.build import generate_corpus
+    from kgedit.experiment.config import corpus_config, load_experiment, world_source
+    from kgedit.world.build import build_world
 
+    experiment = load_experiment(None)
     path = tmp_path_factory.mktemp("readme") / "world.duckdb"
-    build_world(path, SyntheticSource(subjects=1000, seed=0), overwrite=False)
+    build_world(path, world_source(experiment), overwrite=False)
     con = db.connect(path)
     try:
-        generate_corpus(con, CorpusConfig())
-        fit(con)
+        generate_corpus(con, corpus_config(experiment))
+        fit(con, prior_mass=experiment["bayes"]["prior_mass"])
     finally:
         con.close()
     return path
+
+
+def test_the_default_world_is_real_wikidata(default_world):
+    result = runner.invoke(app, ["world", "info", "--db", str(default_world), "--format", "json"])
+    assert '"source": "wikidata"' in result.stdout
 
 
 def test_readme_has_query_and_sql_examples():

@@ -33,18 +33,47 @@ def assert_user_error(result, *fragments):
         assert fragment in result.stderr, result.stderr
 
 
-def test_synthetic_is_the_default_and_info_prints_json(tmp_path):
+def test_real_wikidata_with_the_papers_relations_is_the_default(tmp_path):
     db = tmp_path / "w.duckdb"
     result = runner.invoke(app, ["world", "build", "--db", str(db), "--subjects", "200", "--seed", "3"])
     assert result.exit_code == 0, result.output
     assert "n_facts" in result.stdout
     info = runner.invoke(app, ["world", "info", "--db", str(db), "--format", "json"])
     data = json.loads(info.stdout)
+    assert data["summary"]["source"] == "wikidata" and data["summary"]["n_subjects"] == 200
+    parameters = data["summary"]["parameters"]
+    assert (parameters["subjects"], parameters["seed"], parameters["n_relations"]) == (200, 3, None)
+    assert parameters["relations"] == ["P69", "P106", "P19", "P27", "P413", "P54", "P641", "P421", "P31", "P17"]
+    labels = {r["label"] for r in data["relations"]}
+    assert {"educated at", "occupation", "place of birth", "country of citizenship"} <= labels
+
+
+def test_synthetic_source_and_info_prints_json(tmp_path):
+    db = tmp_path / "w.duckdb"
+    result = runner.invoke(app, ["world", "build", "--source", "synthetic", "--db", str(db), "--subjects", "200",
+                                 "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(runner.invoke(app, ["world", "info", "--db", str(db), "--format", "json"]).stdout)
     assert data["summary"]["source"] == "synthetic" and data["summary"]["n_subjects"] == 200
     assert data["summary"]["parameters"] == {"subjects": 200, "seed": 3}
     assert len(data["relations"]) == 10
     down = [r for r in data["relations"] if r["role"] == "downstream"]
     assert all(r["n_with_upstream"] > 0 for r in down)
+
+
+def test_n_relations_needs_the_greedy_choice(tmp_path):
+    db = tmp_path / "w.duckdb"
+    assert_user_error(runner.invoke(app, ["world", "build", "--db", str(db), "--n-relations", "6"]),
+                      "--n-relations only applies to the greedy choice, not to --relations paper (the default of "
+                      "source wikidata)", "--relations greedy")
+    assert_user_error(runner.invoke(app, ["world", "build", "--source", "synthetic", "--db", str(db),
+                                          "--n-relations", "6"]), "--n-relations only applies to the Wikidata sources")
+    assert not db.exists()
+    result = runner.invoke(app, ["world", "build", "--db", str(db), "--relations", "greedy", "--n-relations", "4",
+                                 "--subjects", "100"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(runner.invoke(app, ["world", "info", "--db", str(db), "--format", "json"]).stdout)
+    assert len(data["relations"]) == 4 and data["summary"]["parameters"]["n_relations"] == 4
 
 
 def test_wikidata_build_and_info_as_table_and_csv(tmp_path):
@@ -99,12 +128,12 @@ def test_unknown_source(tmp_path):
 
 def test_existing_db_without_overwrite(tmp_path):
     db = tmp_path / "w.duckdb"
-    assert runner.invoke(app, ["world", "build", "--db", str(db), "--subjects", "50"]).exit_code == 0
+    synthetic = ["world", "build", "--source", "synthetic", "--db", str(db)]
+    assert runner.invoke(app, synthetic + ["--subjects", "50"]).exit_code == 0
     before = db.read_bytes()
-    assert_user_error(runner.invoke(app, ["world", "build", "--db", str(db), "--subjects", "60"]), "already exists",
-                      "--overwrite")
+    assert_user_error(runner.invoke(app, synthetic + ["--subjects", "60"]), "already exists", "--overwrite")
     assert db.read_bytes() == before
-    assert runner.invoke(app, ["world", "build", "--db", str(db), "--subjects", "60", "--overwrite"]).exit_code == 0
+    assert runner.invoke(app, synthetic + ["--subjects", "60", "--overwrite"]).exit_code == 0
 
 
 @pytest.mark.parametrize("relations, fragment", [("P69,P1066", "P1066"), ("P69,P106,P19", "even number"),
@@ -263,7 +292,7 @@ def test_duplicate_ids_are_a_warning_with_their_count(tmp_path):
 ])
 def test_bad_synthetic_numbers_fail_before_any_work(tmp_path, extra, message):
     db = tmp_path / "w.duckdb"
-    assert_user_error(runner.invoke(app, ["world", "build", "--db", str(db), *extra]), message)
+    assert_user_error(runner.invoke(app, ["world", "build", "--source", "synthetic", "--db", str(db), *extra]), message)
     assert list(tmp_path.iterdir()) == []
 
 

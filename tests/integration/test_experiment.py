@@ -19,6 +19,7 @@ name = "micro"
 out = "{out}"
 device = "cpu"
 [world]
+source = "synthetic"
 subjects = 120
 seed = 3
 [cases]
@@ -263,3 +264,16 @@ def test_world_section_names_the_bundled_wikidata_sample():
     assert world_source(parse('[world]\nsource = "synthetic"\n', "w.toml")).subjects == 1000
     with pytest.raises(KgeditError, match=r"\[world\] subjects must be at least 2"):
         parse('[world]\nsource = "wikidata"\nsubjects = 1\n', "w.toml")
+
+
+def test_world_section_defaults_to_the_bundled_slice_with_the_papers_relations():
+    from kgedit.experiment.config import world_source
+    from kgedit.world.choice import PAPER_RELATIONS
+
+    source = world_source(parse("", "w.toml"))
+    assert source.bundled and list(source.relation_ids) == list(PAPER_RELATIONS)
+    greedy = world_source(parse('[world]\nrelations = "greedy"\nn_relations = 6\n', "w.toml"))
+    assert (greedy.relation_ids, greedy.n_relations) == (None, 6)
+    with pytest.raises(KgeditError, match=r"\[world\] n_relations only applies to the greedy choice, not to "
+                                          r"\[world\] relations paper \(the default of source wikidata\)"):
+        parse("[world]\nn_relations = 6\n", "w.toml")

@@ -6,7 +6,7 @@ import pytest
 
 from kgedit.errors import KgeditError
 from kgedit.world.choice import (PAPER_RELATIONS, check_named_relations, check_relation_count, greedy_choice,
-                                 parse_relation_list)
+                                 parse_relation_list, relation_options)
 
 
 def sym(pairs: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
@@ -43,6 +43,25 @@ def test_greedy_ignores_zero_counts():
 def test_paper_preset_is_the_ten_relations_of_table_2():
     assert parse_relation_list("paper") == list(PAPER_RELATIONS)
     assert set(PAPER_RELATIONS) == {"P69", "P106", "P19", "P27", "P413", "P54", "P641", "P421", "P31", "P17"}
+
+
+def test_greedy_preset_means_the_greedy_choice():
+    assert parse_relation_list(" Greedy ") is None
+
+
+@pytest.mark.parametrize("text, preset", [("papr", "paper"), ("Paper2", "paper"), ("gredy", "greedy")])
+def test_a_misspelt_preset_is_named(text, preset):
+    with pytest.raises(KgeditError, match="is not a preset") as err:
+        parse_relation_list(text)
+    assert f"Did you mean --relations {preset}?" in err.value.hint
+
+
+def test_relation_options_take_each_sources_default():
+    assert relation_options("wikidata", None, None) == {"relation_ids": list(PAPER_RELATIONS), "n_relations": None}
+    assert relation_options("wikidata5m", None, None) == {"relation_ids": None, "n_relations": 10}
+    assert relation_options("wikidata", "greedy", 6) == {"relation_ids": None, "n_relations": 6}
+    with pytest.raises(KgeditError, match="--n-relations only applies to the greedy choice"):
+        relation_options("wikidata5m", "P69,P106", 4)
 
 
 def test_relation_list_is_split_on_commas_keeping_order():
