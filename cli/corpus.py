@@ -25,7 +25,7 @@ class ExportFormat(str, Enum):
 def _open_world(path: Path, *, read_only: bool) -> db.Connection:
     if not path.is_file():
         raise KgeditError(f"No database at {path}.",
-                          f"Build a world first: kgedit world build --source synthetic --db {path}")
+                          f"Build a world first: kgedit world build --db {path}")
     return db.connect(path, read_only=read_only)
 
 

@@ -73,7 +73,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     if (read_only or not create) and not path.is_file():
         raise KgeditError(
             f"No database at {path}." if not path.exists() else f"{path} is not a regular file.",
-            "Build one first: kgedit world build --source synthetic --db " + str(path),
+            "Build one first: kgedit world build --db " + str(path),
         )
     try:
         return duckdb.connect(str(path), read_only=read_only, config=config or {})

@@ -74,7 +74,7 @@ def generate_cases(con: db.Connection, config: CasesConfig, *, overwrite: bool =
                    db_label: str = "world.duckdb", progress: Progress | None = None) -> CasesSummary:
     """Generate the cases tables into the world database open on `con`."""
     config.check()
-    db.require_tables(con, WORLD_TABLES, "world", f"kgedit world build --source synthetic --db {db_label}")
+    db.require_tables(con, WORLD_TABLES, "world", f"kgedit world build --db {db_label}")
     db.require_tables(con, ("corpus_facts", "evidence"), "corpus", f"kgedit corpus generate --db {db_label}")
     if cases_exist(con) and not overwrite:
         raise SchemaError("This database already has benchmark cases.",

@@ -25,7 +25,7 @@ from kgedit.progress import Progress, stepper
 
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
 CORPUS_TABLES = ("corpus_facts", "gen_conditionals", "sentences", "documents", "evidence", "corpus_info")
-WORLD_COMMAND = "kgedit world build --source synthetic --db world.duckdb (or --source wikidata5m …)"
+WORLD_COMMAND = "kgedit world build --db world.duckdb"
 DEFAULT_FACTS = 100_000
 # Upper bounds that keep a typo from asking for a corpus no machine holds (every resample copies
 # every document; the paper uses 5 resamples and 10 sentences per document).

@@ -150,7 +150,7 @@ def draw_distractors(rng: np.random.Generator, rel_objects: RelationObjects, rel
     if lonely.any():
         if rel_objects.n_objects < 2:
             raise KgeditError("The world has a single object, so no fact can have a false version.",
-                              "Build a larger world: kgedit world build --source synthetic --db world.duckdb")
+                              "Build a larger world: kgedit world build --subjects N --db world.duckdb (more subjects)")
         j = rng.integers(0, rel_objects.n_objects - 1, size=int(lonely.sum()))
         out[lonely] = j + (j >= true_object[lonely])
     return out.astype(np.int32)
