@@ -32,6 +32,7 @@ Error = duckdb.Error
 AccessError = duckdb.PermissionException
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_INCLUDE = re.compile(r"^-- include: (?P<name>\w+)\.sql$", re.M)
 # DuckDB's messages for a file another process holds, and for a file that is not (or no longer) a database.
 _LOCKED = re.compile(r'Could not set lock on file "(?P<file>[^"]*)"(?:.*?\(PID (?P<pid>\d+)\))?', re.S)
 _DAMAGED = re.compile(r'not a valid DuckDB database|Could not read enough bytes|Corrupt database|checksum'
@@ -51,11 +52,14 @@ def sql_dir() -> Path:
 
 @cache
 def load_sql(name: str) -> str:
-    """Text of sql/<name>.sql."""
+    """Text of sql/<name>.sql, each line `-- include: other.sql` replaced by the text of sql/other.sql.
+
+    Statements that share a computation (the posterior, n') include its one file instead of copying it.
+    """
     path = sql_dir() / f"{name}.sql"
     if not path.is_file():
         raise KgeditError(f"Unknown SQL file {name!r}.", f"Expected {path}.")
-    return path.read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: load_sql(m["name"]).rstrip("\n"), path.read_text(encoding="utf-8"))
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
@@ -183,6 +187,11 @@ def quote_identifier(name: str) -> str:
     if not _IDENTIFIER.match(name):
         raise KgeditError(f"Not a valid SQL identifier: {name!r}.")
     return f'"{name}"'
+
+
+def count_rows(con: Connection, table: str) -> int:
+    """Rows of `table` (a name from kgedit's code: a table name cannot be a bound parameter, so it is checked)."""
+    return con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchall()[0][0]
 
 
 def table_exists(con: Connection, name: str) -> bool:

@@ -3,7 +3,8 @@
 -- ids o_d, or NULL for all K objects).
 -- Columns: upstream_value, object_id, probability, column_sum (sum over ALL K upstream values of
 -- p(o_d | D, u), u without data counting 1/K), has_data (a sparse entry for u or in the column sums).
--- Values u without conditional data give 1/K.
+-- Values u without conditional data give 1/K. Run alone (kgedit.bayes.network, formula queries) and
+-- included by query_conditional.sql.
 SELECT u.v AS upstream_value, o.object_id,
        (i.alpha + coalesce(t.uniform, 0) + coalesce(c.count, 0)) / (i.prior_mass + coalesce(t.total, 0))
          AS probability,

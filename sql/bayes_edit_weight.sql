@@ -1,6 +1,7 @@
 -- bayes_edit_weight.sql: n', the smallest whole edit weight making the DIRECT belief reach a target.
--- One SELECT, embedded as a CTE by kgedit.bayes.edits after a CTE
---   edit_input(edit_id BIGINT, subject_id, relation_id, object_id, target DOUBLE).
+-- One SELECT, included as the body of a CTE (`edit_weight AS (-- include: bayes_edit_weight.sql)`)
+-- after a CTE edit_input(edit_id BIGINT, subject_id, relation_id, object_id, target DOUBLE); included by
+-- bayes_edit_weights, bayes_edit_targets and query_distribution.
 -- Parameters: none of its own. Columns: edit_id, p_before, goal, n_prime.
 -- With c = alpha + uniform + n_o* and N the (s, r) mass, adding weight n gives
 --   p(n) = (c + n) / (prior_mass + N + n) >= goal  <=>  n >= (goal (prior_mass + N) - c) / (1 - goal).

@@ -1,4 +1,4 @@
--- bayes_info_comments.sql: comments on bayes_info (created by kgedit.bayes.fit with bound values).
+-- bayes_info_comments.sql: comments on bayes_info (created by sql/bayes_info.sql with bound values).
 -- Parameters: none. Columns: prior_mass, n_objects, alpha, evidence_rows, corpus_fingerprint.
 COMMENT ON TABLE bayes_info IS 'One row: the Dirichlet prior of the fitted Bayesian model.';
 COMMENT ON COLUMN bayes_info.prior_mass IS 'Total prior mass (SPEC default 1).';

@@ -1,13 +1,15 @@
 -- bayes_posterior.sql: target beliefs of many probes under many edit scenarios, in one statement.
--- This text CONTINUES a WITH clause (kgedit.bayes.beliefs prepends it) that defines:
+-- This text CONTINUES a WITH clause: a statement includes it (`-- include: bayes_posterior.sql`) after
+-- its own CTEs, which define:
 --   scenario_input(scenario_id BIGINT, subject_id, relation_id, object_id, weight DOUBLE)
 --       one edit per scenario: evidence item (subject, relation, object) of weight >= 1, or weight 0
 --       for "no edit" (the base world). Base tables are never modified: edits are deltas here.
 --   probe_input(probe_id BIGINT, scenario_id BIGINT, subject_id, relation_id, object_id)
 -- Parameters: none of its own (values arrive through the two inputs).
 -- It ends with the CTE posterior(probe_id, scenario_id, belief 'direct'|'marginal', probability (the
--- target belief), direct (the direct belief p(o|s,r) under the scenario)); the caller appends its own
--- final SELECT, e.g. SELECT * FROM posterior ORDER BY probe_id.
+-- target belief), direct (the direct belief p(o|s,r) under the scenario)); the including statement
+-- adds its own final SELECT, e.g. SELECT * FROM posterior ORDER BY probe_id. Included by bayes_beliefs,
+-- bayes_base_beliefs, bayes_edit_targets, query_distribution, query_atoms and views_bayes (macro beliefs).
 -- Closed forms (K objects, alpha = prior_mass/K, q = the subject's upstream belief):
 --   direct   p(o|s,r)  = (alpha + uniform + n_o [+ w if o is the edit's object]) / (prior_mass + N [+ w])
 --   cond     p(o|D,u)  = (alpha + uniform_u + n_u(o)) / (prior_mass + M_u)   (= 1/K for u without data)

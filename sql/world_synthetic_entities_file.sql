@@ -1,5 +1,5 @@
 -- world_synthetic_entities_file.sql: the synthetic entities as a Wikidata5m entity alias file.
--- Parameters: $path (spliced in as an escaped literal). Reads entity_t(idx, name), human_t(s, given).
+-- Parameters: $path VARCHAR (the file written). Reads entity_t(idx, name), human_t(s, given).
 -- Line: id<TAB>name[<TAB>upper-case alias for every third entity]; plus Q5 (human) and the given names.
 COPY (
     SELECT line FROM (

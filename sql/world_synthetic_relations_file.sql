@@ -1,5 +1,5 @@
 -- world_synthetic_relations_file.sql: the synthetic relations as a Wikidata5m relation alias file.
--- Parameters: $path (spliced in as an escaped literal). Reads relation_t(r, pid, label).
+-- Parameters: $path VARCHAR (the file written). Reads relation_t(r, pid, label).
 COPY (
     SELECT line FROM (
         SELECT r AS k, pid || chr(9) || label AS line FROM relation_t

@@ -1,5 +1,5 @@
 -- world_synthetic_triples_file.sql: the synthetic world as a Wikidata5m triples file.
--- Parameters: $path (spliced in as an escaped literal: COPY TO takes no bound file name).
+-- Parameters: $path VARCHAR (the file written).
 -- Reads facts_t(s, r, o), extra_t(s, r, o) (a second, later object: 1:N), human_t(s, given),
 -- relation_t(r, pid). Per subject: 'instance of' Q5 and a P735 given name for people (both dropped by
 -- the exclusions), then each fact followed by its extra object if it has one.

@@ -10,11 +10,6 @@ DEFAULT_TARGET = 0.95
 DEFAULT_WEIGHT = 1000.0
 
 
-def edit_weight_cte(edit_input_sql: str) -> str:
-    """`edit_input AS (...), edit_weight AS (...)` — the n' computation as two CTEs (no WITH)."""
-    return f"edit_input AS ({edit_input_sql}),\nedit_weight AS (\n{db.load_sql('bayes_edit_weight')}\n)"
-
-
 def check_target(target: float, name: str = "An edit target probability") -> float:
     return checks.finite(name, target, low=0, high=1, low_open=True, high_open=True,
                          hint=f"A probability strictly between 0 and 1 (the default is {DEFAULT_TARGET}).")
@@ -32,10 +27,7 @@ def edit_weights(con: db.Connection, edits: Any, *, target: float = DEFAULT_TARG
     check_target(target)
     con.register("_kgedit_edits", edits)
     try:
-        sql = ("WITH " + edit_weight_cte(
-            "SELECT edit_id::BIGINT AS edit_id, subject_id, relation_id, object_id, $target::DOUBLE AS target "
-            "FROM _kgedit_edits") + "\nSELECT * FROM edit_weight ORDER BY edit_id")
-        return con.sql(sql, params={"target": target}).to_arrow_table()
+        return con.sql(db.load_sql("bayes_edit_weights"), params={"target": target}).to_arrow_table()
     finally:
         con.unregister("_kgedit_edits")
 

@@ -96,44 +96,21 @@ def fit(con: db.Connection, *, prior_mass: float = 1.0,
     (k,) = con.execute("SELECT count(*) FROM objects").fetchall()[0]
     if k < 2:
         raise KgeditError(f"The world has {k} objects; beliefs need at least 2.", "Build a larger world.")
-    bad = con.execute("SELECT count(*) FROM evidence e LEFT JOIN objects o USING (object_id) "
-                      "WHERE o.object_id IS NULL").fetchall()[0][0]
+    bad = con.execute(db.load_sql("bayes_evidence_unknown_objects")).fetchall()[0][0]
     if bad:
         raise KgeditError(f"{bad} evidence rows name an object that is not in objects.",
                           "Rebuild the corpus from this world: kgedit corpus generate.")
     with db.transaction(con):
-        _drop_views(con)
-        for table in BAYES_TABLES:
-            con.execute(f"DROP TABLE IF EXISTS {db.quote_identifier(table)}")
+        db.execute_script(con, "bayes_drop")
         if progress:
             progress("counts")
-        con.execute("CREATE TABLE bayes_info AS SELECT ?::DOUBLE AS prior_mass, ?::BIGINT AS n_objects, "
-                    "?::DOUBLE / ? AS alpha, (SELECT count(*) FROM evidence) AS evidence_rows, "
-                    "?::VARCHAR AS corpus_fingerprint", [prior_mass, k, prior_mass, k, corpus_fingerprint(con)])
+        con.execute(db.load_sql("bayes_info"), {"prior_mass": prior_mass, "n_objects": k,
+                                                "corpus_fingerprint": corpus_fingerprint(con)})
         db.execute_script(con, "bayes_info_comments")
         db.execute_script(con, "bayes_fit")
         if progress:
             progress("views")
-        create_views(con)
-    rows = con.execute("SELECT (SELECT evidence_rows FROM bayes_info), (SELECT count(*) FROM bayes_totals), "
-                       "(SELECT count(*) FROM bayes_conditional_totals)").fetchall()[0]
+        db.execute_script(con, "views_bayes")
+    rows = con.execute(db.load_sql("bayes_fit_summary")).fetchall()[0]
     return FitSummary(n_objects=int(k), prior_mass=float(prior_mass), evidence_rows=int(rows[0]),
                       subject_relations=int(rows[1]), conditional_values=int(rows[2]))
-
-
-def create_views(con: db.Connection) -> None:
-    """Views and table macros for ad-hoc SQL (sql/views_bayes.sql); the macros reuse the posterior SQL."""
-    from kgedit.bayes.macros import macro_statements
-
-    db.execute_script(con, "views_bayes")
-    for statement in macro_statements():
-        con.execute(statement)
-
-
-def _drop_views(con: db.Connection) -> None:
-    from kgedit.bayes.macros import MACROS, VIEWS
-
-    for view in VIEWS:
-        con.execute(f"DROP VIEW IF EXISTS {db.quote_identifier(view)}")
-    for macro in MACROS:
-        con.execute(f"DROP MACRO TABLE IF EXISTS {db.quote_identifier(macro)}")

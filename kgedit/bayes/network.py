@@ -33,9 +33,7 @@ class Node:
 def subject_nodes(con: db.Connection, subject_id: str) -> list[Node]:
     """CPDs of the subject's network from the fitted tables (one or two nodes per relation pair)."""
     (k,) = con.execute("SELECT n_objects FROM bayes_info").fetchall()[0]
-    pairs = con.execute("SELECT p.pair_id, u.relation_id, u.name, d.relation_id, d.name FROM relation_pairs p "
-                        "JOIN relations u ON u.relation_id = p.upstream_id "
-                        "JOIN relations d ON d.relation_id = p.downstream_id ORDER BY p.pair_id").fetchall()
+    pairs = con.execute(db.load_sql("bayes_network_pairs")).fetchall()
     nodes: list[Node] = []
     for pair_id, up_id, up_name, down_id, down_name in pairs:
         rows = con.execute(db.load_sql("bayes_subject_network"),

@@ -119,9 +119,7 @@ def generate_cases(con: db.Connection, config: CasesConfig, *, overwrite: bool =
             "n_eligible": draw.n_eligible_subjects, "target": config.target, "weight": config.weight,
             "fitted": fitted_automatically, "version": __version__})
     step("done")
-    (n_linked, n_changes, n_reinforcing), = con.execute(
-        "SELECT count(*) FILTER (WHERE linked), count(*) FILTER (WHERE downstream_answer_changes), "
-        "count(*) FILTER (WHERE reinforces) FROM cases").fetchall()
+    (n_linked, n_changes, n_reinforcing), = con.execute(db.load_sql("cases_summary")).fetchall()
     return CasesSummary(config.n, draw.n_eligible_subjects, n_linked, n_changes, n_reinforcing,
                         fitted_automatically)
 

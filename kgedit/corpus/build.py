@@ -66,14 +66,14 @@ def load_world(con: db.Connection) -> WorldArrays:
     db.require_tables(con, WORLD_TABLES, "world", WORLD_COMMAND)
     db.execute_script(con, "corpus_world_index")
     cols = con.execute(db.load_sql("corpus_world_facts")).fetchnumpy()
-    count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: E731
     return WorldArrays(
         subject=np.asarray(cols["subject"], np.int32), relation=np.asarray(cols["relation"], np.int32),
         object=np.asarray(cols["object"], np.int32), is_downstream=np.asarray(cols["is_downstream"], bool),
         upstream_object=np.asarray(cols["upstream_object"], np.int32),
         upstream_relation=np.asarray(cols["upstream_relation"], np.int32),
-        n_subjects=count("_corpus_subject_index"), n_relations=count("_corpus_relation_index"),
-        n_objects=count("_corpus_object_index"),
+        n_subjects=db.count_rows(con, "_corpus_subject_index"),
+        n_relations=db.count_rows(con, "_corpus_relation_index"),
+        n_objects=db.count_rows(con, "_corpus_object_index"),
     )
 
 
@@ -122,7 +122,7 @@ def _generate(con: db.Connection, config: CorpusConfig, overwrite: bool, progres
         con.execute(db.load_sql("corpus_insert_info"),
                     {"parameters": json.dumps(params, sort_keys=True), "seed": config.seed,
                      "version": __version__})
-        counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in CORPUS_TABLES[:-1]}
+        counts = {t: db.count_rows(con, t) for t in CORPUS_TABLES[:-1]}
     step("done")
     return counts
 

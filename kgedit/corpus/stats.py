@@ -36,7 +36,7 @@ def corpus_stats(con: db.Connection) -> tuple[tuple[str, ...], list[tuple[str, i
 def _token_rows(con: db.Connection) -> list[tuple[str, int, int | None]]:
     if not db.table_exists(con, TOKEN_TABLE):
         return []
-    columns, rows = db.fetch(con, f"SELECT * FROM {TOKEN_TABLE}")
+    columns, rows = db.fetch(con, f"SELECT * FROM {db.quote_identifier(TOKEN_TABLE)}")
     if "n_tokens" not in columns:
         return []
     value = columns.index("n_tokens")

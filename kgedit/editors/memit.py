@@ -23,7 +23,7 @@ from typing import ClassVar
 
 import torch
 
-from kgedit.editors.base import POSITIVE, EditOutcome, EditRequest, Limit
+from kgedit.editors.base import POSITIVE, EditRequest, Limit
 from kgedit.editors.keystats import down_proj
 from kgedit.editors.keyvalue import locate, optimise_deltas, read_at
 from kgedit.editors.rome import DownProjEditor, KeyValueParams, auto_layer
@@ -67,14 +67,12 @@ class MemitEditor(DownProjEditor):
         chosen = self.params.layers
         return auto_layers(self.model.config.num_hidden_layers) if tuple(chosen) == (-1,) else sorted(chosen)
 
-    def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome:
-        """`seed` is unused: the edit is deterministic (δ starts at zero, prefixes are fixed in prepare)."""
-        prefixes = self._prepared()
+    def _solve(self, requests: list[EditRequest], prefixes: list[str],
+               steps: list[dict[str, float]] | None) -> None:
         layers = self.layers
         last = self.model.model.layers[layers[-1]]
         loc = locate(self.tok, requests, prefixes, self.params.token)
         h = read_at(self.model, self.tok, loc, {"h": (last, "out")})["h"]             # [n, hidden]
-        steps: list[dict[str, float]] | None = [] if trace else None
         delta = optimise_deltas(self.model, self.tok, requests, loc, down_proj(self.model, layers[-1]), h,
                                 self.params.delta_settings(), steps)
         z = h + delta.double()                                                      # [n, hidden]
@@ -84,4 +82,3 @@ class MemitEditor(DownProjEditor):
             resid = (z - now["h"]) / (len(layers) - i)                             # [n, hidden]
             update = memit_update(self._cov[layer], now["k"], resid, self.params.mom2_update_weight)
             self._write(layer, module.weight.detach().double() + update)
-        return EditOutcome(seconds=0.0, trace=steps or [], final_loss=self._final_loss(requests))

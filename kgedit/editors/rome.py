@@ -7,7 +7,9 @@ then, with C = E[k kᵀ] of that layer on this world's corpus (kgedit.editors.ke
 Consistent keys (r-ROME, Gupta et al. 2024): the same averaged k* is used in the direction u, the
 denominator and for v0 = W k* (the original ROME mixed a prefix-free key in); the solve runs in
 float64. Several requests in one call are applied one after another, each a rank-one update of the
-model the previous one left. The reset writes the saved original weight back (bit-identical).
+model the previous one left. The reset writes the saved original weight back (bit-identical). A
+non-finite solved weight is refused (KgeditError) and the call's earlier writes undone, so a failed
+edit leaves the model as it was.
 
 Layer: `layer=-1` picks max(0, min(n_layers - 2, n_layers // 3)): early-middle like ROME's GPT-2 XL
 layer 17/48, never the last layer — an MLP output at the subject's position in the last layer reaches
@@ -81,6 +83,7 @@ class DownProjEditor(Editor):
         self._cov: dict[int, torch.Tensor] = {}
         self._memory: dict[str, torch.Tensor] = {}      # C by cache key, for models without a directory
         self._saved: dict[int, torch.Tensor] = {}       # layer -> original down_proj weight
+        self._before: dict[int, torch.Tensor | None] = {}   # layer -> its weight before the edit under way
 
     @property
     @abstractmethod
@@ -101,12 +104,44 @@ class DownProjEditor(Editor):
                               "Call prepare(world_db, requests) with the world database first (kgedit evaluate does).")
         return self._prefixes
 
+    def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome:
+        """`seed` is unused: the edit is deterministic (δ starts at zero, prefixes are fixed in prepare).
+        All of an edit's writes or none: when one fails (a non-finite solution) the layers the edit
+        already wrote get back the weights they had before it."""
+        steps: list[dict[str, float]] | None = [] if trace else None
+        self._before = {}
+        try:
+            self._solve(requests, self._prepared(), steps)
+        except BaseException:
+            with torch.no_grad():
+                for layer, before in self._before.items():
+                    down_proj(self.model, layer).weight.copy_(self._saved.pop(layer) if before is None else before)
+            raise
+        finally:
+            self._before = {}
+        return EditOutcome(seconds=0.0, trace=steps or [], final_loss=self._final_loss(requests))
+
+    @abstractmethod
+    def _solve(self, requests: list[EditRequest], prefixes: list[str],
+               steps: list[dict[str, float]] | None) -> None:
+        """Solve for the new weights of self.layers and write each with _write; `steps` collects the trace."""
+
     def _write(self, layer: int, weight: torch.Tensor) -> None:
+        """Write a solved weight. A non-finite one (inf or NaN: a near-singular solve, or a value beyond
+        the model's dtype) is refused, as peft's safe_merge refuses a non-finite merge."""
         w = down_proj(self.model, layer).weight
+        new = weight.to(w.dtype)
+        if not bool(torch.isfinite(new).all()):
+            raise KgeditError(f"{self.name}: the solved weight of layer {layer} is not finite (inf or NaN); "
+                              "the edit was refused and the model left as it was.",
+                              "The key statistics C may be near-singular or the update too large: raise "
+                              "stats_tokens or lower clamp_norm_factor.")
+        if layer not in self._before:        # None: the original weight, which _saved keeps
+            self._before[layer] = w.detach().clone() if layer in self._saved else None
         if layer not in self._saved:
             self._saved[layer] = w.detach().clone()
         with torch.no_grad():
-            w.copy_(weight.to(w.dtype))
+            w.copy_(new)
 
     def _reset(self) -> None:
         with torch.no_grad():
@@ -137,16 +172,13 @@ class RomeEditor(DownProjEditor):
         layer = self.params.layer
         return [auto_layer(self.model.config.num_hidden_layers) if layer == -1 else layer]
 
-    def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome:
-        """`seed` is unused: the edit is deterministic (δ starts at zero, prefixes are fixed in prepare)."""
-        prefixes = self._prepared()
+    def _solve(self, requests: list[EditRequest], prefixes: list[str],
+               steps: list[dict[str, float]] | None) -> None:
         layer = self.layers[0]
         module = down_proj(self.model, layer)
-        steps: list[dict[str, float]] | None = [] if trace else None
         for r in requests:
             loc = locate(self.tok, [r], prefixes, self.params.token)
             k = read_at(self.model, self.tok, loc, {"k": (module, "in")})["k"]      # [1, in]
             v0 = k @ module.weight.detach().double().T                               # [1, out]
             delta = optimise_deltas(self.model, self.tok, [r], loc, module, v0, self.params.delta_settings(), steps)
             self._write(layer, rank_one_update(module.weight, self._cov[layer], k[0], v0[0] + delta[0].double()))
-        return EditOutcome(seconds=0.0, trace=steps or [], final_loss=self._final_loss(requests))

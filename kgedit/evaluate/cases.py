@@ -56,10 +56,7 @@ class CaseSet:
 
 def load_case_set(con: db.Connection) -> CaseSet:
     """From a results database (eval_cases, eval_case_probes, eval_logical_probes, eval_objects, eval_subjects)."""
-    _, case_rows = db.fetch(con, "SELECT c.case_id, c.edit_prompt, c.requested_object, c.subject_id, c.relation_id, "
-                                 "c.requested_object_id, s1.name, s2.name FROM eval_cases c "
-                                 "JOIN eval_subjects s1 ON s1.subject_id = c.subject_id "
-                                 "JOIN eval_subjects s2 ON s2.subject_id = c.other_subject_id ORDER BY c.case_id")
+    _, case_rows = db.fetch(con, db.load_sql("results_case_set"))
     _, probe_rows = db.fetch(con, "SELECT case_id, probe, role, prompt, relation_id, object_id FROM eval_case_probes "
                                   "ORDER BY case_id, probe, role")
     _, logical_rows = db.fetch(con, "SELECT case_id, kind, prompt FROM eval_logical_probes ORDER BY case_id, kind")

@@ -65,24 +65,6 @@ class Runtime:
         return asdict(self)
 
 
-_PROBS_SQL = """
-SELECT c.case_id, s.phase,
-       max(CASE WHEN s.probe = 's1r1' AND s.role = 'requested' THEN exp(s.logp) END) AS p_req,
-       max(CASE WHEN s.probe = 's1r1' AND s.role = 'ground_truth' THEN exp(s.logp) END) AS p_true,
-       max(CASE WHEN s.probe = 's2r1' AND s.role = 'requested' THEN exp(s.logp) END) AS p2_req,
-       max(CASE WHEN s.probe = 's2r1' AND s.role = 'ground_truth' THEN exp(s.logp) END) AS p2_true,
-       bool_or(s.probe = 's2r1' AND s.role = 'ground_truth' AND s.object_id <> c.requested_object_id) AS neighbour_differs,
-       max(l.t_lm) AS t_a
-FROM eval_cases c
-JOIN edits e USING (case_id)
-JOIN probe_scores s USING (case_id)
-JOIN logical_scores l ON l.case_id = c.case_id AND l.phase = s.phase AND l.kind = 'tf_a'
-WHERE c.requested_object_id <> c.object_id
-GROUP BY ALL
-ORDER BY c.case_id, s.phase
-"""
-
-
 def _row(rows: list[tuple], texts: list[str]) -> CounterfactRow:
     arr = np.array([r[2:6] + (r[7],) for r in rows], dtype=np.float64).reshape(-1, 5)
     differs = np.array([bool(r[6]) for r in rows], dtype=bool)
@@ -94,9 +76,8 @@ def _row(rows: list[tuple], texts: list[str]) -> CounterfactRow:
 
 
 def counterfact_table(con: db.Connection) -> CounterfactTable:
-    _, rows = db.fetch(con, _PROBS_SQL)
-    _, gen = db.fetch(con, "SELECT phase, generation FROM generations WHERE probe = ? "
-                           "AND case_id IN (SELECT case_id FROM edits) ORDER BY case_id, phase", [FLUENCY_PROBE])
+    _, rows = db.fetch(con, db.load_sql("results_counterfact_probs"))
+    _, gen = db.fetch(con, db.load_sql("results_fluency_generations"), {"probe": FLUENCY_PROBE})
     by_phase = {ph: [r for r in rows if r[1] == ph] for ph in ("pre", "post")}
     texts = {ph: [t for p, t in gen if p == ph] for ph in ("pre", "post")}
     post = by_phase["post"]

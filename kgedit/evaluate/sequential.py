@@ -82,9 +82,7 @@ def _requests(world_db: Path, n: int) -> list:
         if n > available:
             raise KgeditError(f"--sequential {n} needs {n} cases; {world_db} has {available}.",
                               f"Generate more: kgedit cases generate --db {world_db} --n {n} --overwrite")
-        _, rows = db.fetch(con, "SELECT c.edit_prompt, c.requested_object, c.case_id, c.subject_id, c.relation_id, "
-                                "c.requested_object_id, e.name FROM cases c JOIN entities e ON e.entity_id = c.subject_id "
-                                "WHERE c.case_id < ? ORDER BY c.case_id", [n])
+        _, rows = db.fetch(con, db.load_sql("sequential_requests"), {"n": n})
     finally:
         con.close()
     return [EditRequest(*row) for row in rows]

@@ -82,24 +82,12 @@ def check_options(match: str, prob: str, weight: str) -> None:
 def load_arrays(con: db.Connection, *, prob: str = "raw", weight: str = "n_prime") -> CaseArrays:
     check_options("exact", prob, weight)
     post_role = "post_mode" if weight == "n_prime" else "post_mode_n"
-    p_post = "p_n_prime" if weight == "n_prime" else "p_n"
-    changes = "downstream_answer_changes" if weight == "n_prime" else "downstream_answer_changes_n"
-    _, rows = db.fetch(con, f"SELECT c.case_id, c.reinforces, c.{changes} FROM eval_cases c "
-                            "JOIN edits e USING (case_id) ORDER BY c.case_id")
+    _, rows = db.fetch(con, db.load_sql("results_table_cases"), {"weight": weight})
     case_ids = np.array([r[0] for r in rows], dtype=np.int64)
     index = {c: i for i, c in enumerate(case_ids.tolist())}
     n = len(case_ids)
-    value = "exp(s.logp)" if prob == "raw" else "s.p_norm"
-    # label rows: (phase, probe, role, target column)
-    _, prow = db.fetch(con, f"""
-        SELECT s.case_id, s.phase, s.probe, s.role, {value} AS p_lm, t.object,
-               CASE WHEN s.phase = 'pre' THEN t.p_pre ELSE t.{p_post} END AS p_bayes
-        FROM probe_scores s JOIN eval_case_probes t USING (case_id, probe, role)
-        WHERE s.case_id IN (SELECT case_id FROM edits)
-          AND ((s.phase = 'pre' AND s.role = 'ground_truth')
-               OR (s.phase = 'post' AND ((s.probe = 's1r1' AND s.role = 'requested') OR (s.probe <> 's1r1' AND s.role = ?)))
-               OR (s.probe = 's1r1' AND s.role = 'requested'))
-        ORDER BY ALL""", [post_role])
+    _, prow = db.fetch(con, db.load_sql("results_table_labels"),
+                       {"prob": prob, "weight": weight, "post_role": post_role})
     label: dict = {(ph, p): [""] * n for ph in ("pre", "post") for p in PROBES}
     p_lm: dict = {(ph, p): np.full(n, np.nan) for ph in ("pre", "post") for p in PROBES}
     p_bayes: dict = {(ph, p): np.full(n, np.nan) for ph in ("pre", "post") for p in PROBES}
@@ -111,19 +99,15 @@ def load_arrays(con: db.Connection, *, prob: str = "raw", weight: str = "n_prime
         is_label = (role == "ground_truth") if phase == "pre" else (role == ("requested" if probe == "s1r1" else post_role))
         if is_label:
             label[(phase, probe)][i], p_lm[(phase, probe)][i], p_bayes[(phase, probe)][i] = obj, p, pb
-    _, grows = db.fetch(con, "SELECT case_id, phase, probe, generation FROM generations "
-                             "WHERE case_id IN (SELECT case_id FROM edits) AND list_contains(?, probe) ORDER BY ALL", [list(PROBES)])
+    _, grows = db.fetch(con, db.load_sql("results_table_generations"), {"probes": list(PROBES)})
     generation: dict = {(ph, p): [""] * n for ph in ("pre", "post") for p in PROBES}
     for case_id, phase, probe, text in grows:
         generation[(phase, probe)][index[case_id]] = text
-    _, trows = db.fetch(con, "SELECT case_id, phase, kind, t_lm FROM logical_scores "
-                             "WHERE case_id IN (SELECT case_id FROM edits) ORDER BY ALL")
+    _, trows = db.fetch(con, db.load_sql("results_table_logical"))
     t: dict = {}
     for case_id, phase, kind, value_t in trows:
         t.setdefault((phase, kind), np.full(n, np.nan))[index[case_id]] = value_t
-    _, names = db.fetch(con, "SELECT c.case_id, c.requested_object, g.name FROM eval_cases c "
-                             "JOIN eval_objects g ON g.object_id = c.object_id "
-                             "WHERE c.case_id IN (SELECT case_id FROM edits) ORDER BY c.case_id")
+    _, names = db.fetch(con, db.load_sql("results_table_objects"))
     return CaseArrays(case_ids, np.array([bool(r[1]) for r in rows], dtype=bool),
                       np.array([bool(r[2]) for r in rows], dtype=bool), generation, label, p_lm, p_bayes, p_req, t,
                       [r[1] for r in names], [r[2] for r in names])

@@ -141,7 +141,7 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
         raise KgeditError(f"{out} was started with a budget of {saved.tokens_budget} tokens, not {budget}.",
                           "Resume without --tokens (the learning-rate schedule depends on the budget).")
     device = ckpt.resolve_device(config.device)
-    if device.type == "cpu":
+    if device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):    # a user's setting wins (torch reads it)
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
     tok, docs, probes = _prepare(world_db, out, config, resume)
     stream = PackedStream(docs, tok.bos_token_id, tok.eos_token_id, preset.block_size, config.seed)

@@ -1,4 +1,5 @@
-"""Query AST -> plan: SQL text and bound parameters (values never enter the SQL text)."""
+"""Query AST -> plan: which statements of sql/query_*.sql to run, and their bound parameters
+(values never enter the SQL text)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kgedit import db
-from kgedit.bayes.edits import DEFAULT_TARGET, check_target, check_weight, edit_weight_cte
+from kgedit.bayes.edits import DEFAULT_TARGET, check_target, check_weight
 from kgedit.errors import KgeditError
 from kgedit.query.parser import Atom, Belief, BinOp, Formula, Not, Query, QueryError
 from kgedit.query.resolve import Relation, Resolver
@@ -22,64 +23,6 @@ class Plan:
     formula: Formula | None = None
     atoms: list[tuple[str, str, str]] = field(default_factory=list)   # (subject_id, relation_id, object_id)
     blocks: list[tuple[str, Relation, Relation]] = field(default_factory=list)  # same-subject U/D pairs
-
-
-_DISTRIBUTION_INPUTS = """
-scenario_input AS (
-    SELECT 1::BIGINT AS scenario_id, e.subject_id, e.relation_id, e.object_id,
-           coalesce($weight::DOUBLE, w.n_prime)::DOUBLE AS weight
-    FROM edit_input e JOIN edit_weight w USING (edit_id) WHERE e.relation_id IS NOT NULL),
--- Objects whose belief can differ from the common "unlisted" level: the subject's own sparse entries,
--- the pair's conditional support (column sums), the edit's object and the downstream entries the edit
--- moves; plus the first $top other objects by name, which all share the unlisted level. Exact top-k
--- without probing all K objects.
-support AS (
-    SELECT object_id FROM bayes_counts WHERE subject_id = $subject AND relation_id = $relation
-    UNION SELECT cs.object_id FROM bayes_column_sums cs
-          JOIN relations r ON r.pair_id = cs.pair_id AND r.relation_id = $relation AND r.role = 'downstream'
-    UNION SELECT $edit_object::VARCHAR WHERE $edit_object::VARCHAR IS NOT NULL
-    UNION SELECT c.object_id FROM bayes_counts c JOIN relations er ON er.relation_id = $edit_relation
-          WHERE c.subject_id = $subject
-            AND c.relation_id = CASE WHEN er.role = 'upstream' THEN er.partner_id ELSE er.relation_id END),
-candidate AS (
-    SELECT object_id FROM support
-    UNION ALL (SELECT o.object_id FROM objects o JOIN entities e ON e.entity_id = o.object_id
-               WHERE o.object_id NOT IN (SELECT object_id FROM support) ORDER BY e.name LIMIT $top)),
-probe_input AS (
-    SELECT o.object_idx::BIGINT * 2 + k.k AS probe_id, k.k::BIGINT AS scenario_id,
-           $subject::VARCHAR AS subject_id, $relation::VARCHAR AS relation_id, o.object_id
-    FROM objects o CROSS JOIN range(2) k(k)
-    WHERE (CASE WHEN $object::VARCHAR IS NULL THEN o.object_id IN (SELECT object_id FROM candidate)
-                ELSE o.object_id = $object::VARCHAR END)
-      AND (k.k = 0 OR $edit_relation::VARCHAR IS NOT NULL)),
-"""
-
-_EDIT_INPUT = ("SELECT 1::BIGINT AS edit_id, $subject::VARCHAR AS subject_id, $edit_relation::VARCHAR AS relation_id, "
-               "$edit_object::VARCHAR AS object_id, $target::DOUBLE AS target")
-
-_ATOM_INPUTS = """
-scenario_input AS (SELECT 0::BIGINT AS scenario_id, NULL::VARCHAR AS subject_id, NULL::VARCHAR AS relation_id,
-                          NULL::VARCHAR AS object_id, 0.0::DOUBLE AS weight WHERE FALSE),
-probe_input AS (
-    SELECT unnest(range(len($subjects::VARCHAR[]))) AS probe_id, 0::BIGINT AS scenario_id,
-           unnest($subjects::VARCHAR[]) AS subject_id, unnest($relations::VARCHAR[]) AS relation_id,
-           unnest($objects::VARCHAR[]) AS object_id),
-"""
-
-
-def distribution_sql() -> str:
-    return ("WITH " + edit_weight_cte(_EDIT_INPUT) + ",\n" + _DISTRIBUTION_INPUTS + db.load_sql("bayes_posterior")
-            + db.load_sql("query_distribution"))
-
-
-def conditional_sql() -> str:
-    return ("SELECT e.name AS object, g.probability FROM (\n" + db.load_sql("bayes_conditional_grid")
-            + "\n) g JOIN entities e ON e.entity_id = g.object_id ORDER BY probability DESC, object LIMIT $top")
-
-
-def atoms_sql() -> str:
-    return ("WITH " + _ATOM_INPUTS + db.load_sql("bayes_posterior")
-            + "SELECT probe_id, belief, probability FROM posterior ORDER BY probe_id")
 
 
 def plan(query: Query, resolver: Resolver, *, top: int = 10) -> Plan:
@@ -121,7 +64,7 @@ def _belief_plan(q: Belief, res: Resolver, top: int) -> Plan:
         title += f" after edit {edit_rel.text}={edit_val.text} @ {q.weight.kind}={q.weight.value:g}"
     elif q.weight is not None:
         raise QueryError("An edit weight needs an edit relation=value before it", res.text, q.weight.column)
-    return Plan("distribution", [(distribution_sql(), params)], title)
+    return Plan("distribution", [(db.load_sql("query_distribution"), params)], title)
 
 
 def _conditional_plan(q: Belief, res: Resolver, relation: Relation, obj: str | None, top: int) -> Plan:
@@ -141,7 +84,7 @@ def _conditional_plan(q: Belief, res: Resolver, relation: Relation, obj: str | N
                          given_rel.column, hint)
     params = {"pair_id": relation.pair_id, "upstream_values": [res.object(value, upstream)],
               "objects": None if obj is None else [obj], "top": top}
-    return Plan("conditional", [(conditional_sql(), params)],
+    return Plan("conditional", [(db.load_sql("query_conditional"), params)],
                 f"p({relation.name} | {upstream.name}={value.text}) (population conditional)")
 
 
@@ -149,7 +92,8 @@ def _formula_plan(formula: Formula, res: Resolver) -> Plan:
     atoms = [res.fact(a.text) for a in _atoms(formula)]
     facts = [(s, r.relation_id, o) for s, r, o in atoms]
     subjects, relations, objects = (list(x) for x in zip(*facts))
-    statements: list[Statement] = [(atoms_sql(), {"subjects": subjects, "relations": relations, "objects": objects})]
+    statements: list[Statement] = [(db.load_sql("query_atoms"),
+                                    {"subjects": subjects, "relations": relations, "objects": objects})]
     blocks = []
     for s, r, _ in atoms:   # same subject with both U and D of a pair: exact joint, needs p(d | D, u)
         if r.role == "downstream" and any(s2 == s and r2.relation_id == r.partner_id for s2, r2, _ in atoms) \

@@ -56,8 +56,7 @@ class Resolver:
         raise QueryError(message, self.text, name.column, self.suggest(name.text, subjects=True))
 
     def _subject_id(self, text: str) -> str | None:
-        rows = self.con.execute("SELECT e.entity_id FROM entities e WHERE e.name = ? AND EXISTS "
-                                "(SELECT 1 FROM facts f WHERE f.subject_id = e.entity_id)", [text]).fetchall()
+        rows = self.con.execute(db.load_sql("query_subject_id"), {"name": text}).fetchall()
         return rows[0][0] if rows else None
 
     def object(self, name: Name, relation: Relation) -> str:
@@ -75,9 +74,8 @@ class Resolver:
         raise QueryError(message, self.text, name.column, self.suggest(name.text, relation))
 
     def _object_id(self, text: str, relation: Relation) -> str | None:
-        rows = self.con.execute("SELECT f.object_id FROM facts f JOIN entities e ON e.entity_id = f.object_id "
-                                "WHERE e.name = ? AND f.relation_id = ? LIMIT 1",
-                                [text, relation.relation_id]).fetchall()
+        rows = self.con.execute(db.load_sql("query_object_id"),
+                                {"name": text, "relation_id": relation.relation_id}).fetchall()
         return rows[0][0] if rows else None
 
     def suggest(self, text: str, relation: Relation | None = None, *, subjects: bool = False) -> str:
@@ -85,20 +83,15 @@ class Resolver:
         subjects."""
         # Prefilter in SQL (names sharing a word or a prefix) so a paper-scale world stays quick.
         words = [w for w in text.lower().split() if len(w) >= 3] or [text.lower()[:3]]
-        among = ("AND entity_id IN (SELECT object_id FROM facts WHERE relation_id = $relation) " if relation else
-                 "AND entity_id IN (SELECT subject_id FROM facts) " if subjects else "")
-        params = {"words": words, "prefix": text.lower()[:2], "text": text.lower()}
-        rows = self.con.execute(
-            "SELECT name FROM entities WHERE (list_has_any(string_split(lower(name), ' '), $words) "
-            "OR starts_with(lower(name), $prefix) OR jaro_winkler_similarity(lower(name), $text) > 0.8) "
-            + among + "ORDER BY name LIMIT 5000",
-            params if relation is None else params | {"relation": relation.relation_id}).fetchall()
+        rows = self.con.execute(db.load_sql("query_suggest"), {
+            "words": words, "prefix": text.lower()[:2], "text": text.lower(),
+            "relation": relation.relation_id if relation else None, "subjects": subjects and relation is None,
+        }).fetchall()
         close = difflib.get_close_matches(text, [r[0] for r in rows], n=3, cutoff=0.5)
         if close:
             return "Did you mean: " + ", ".join(repr(c) for c in close) + "?"
         some = [] if relation is None else self.con.execute(
-            "SELECT DISTINCT e.name FROM facts f JOIN entities e ON e.entity_id = f.object_id "
-            "WHERE f.relation_id = ? ORDER BY e.name LIMIT 6", [relation.relation_id]).fetchall()
+            db.load_sql("query_relation_objects"), {"relation_id": relation.relation_id}).fetchall()
         if some:
             listed = ", ".join(repr(r[0]) for r in some[:5]) + (", …" if len(some) > 5 else "")
             return f"Objects of {relation.name} include {listed}."

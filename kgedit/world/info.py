@@ -19,10 +19,7 @@ def world_info(con: db.Connection) -> dict[str, Any]:
     summary = dict(zip(columns, rows[0])) if rows else {}
     if isinstance(summary.get("parameters"), str):
         summary["parameters"] = json.loads(summary["parameters"])
-    n_down = con.execute("""SELECT count(*) FROM facts f JOIN relations r ON r.relation_id = f.relation_id
-                            JOIN facts u ON u.subject_id = f.subject_id AND u.relation_id = r.partner_id
-                            WHERE r.role = 'downstream'""").fetchone()[0]
-    summary["n_downstream_with_upstream"] = n_down
+    summary["n_downstream_with_upstream"] = sum(r["n_with_upstream"] for r in relations if r["role"] == "downstream")
     summary["provenance"] = PROVENANCE.get(summary.get("source"), "")
     return {"relations": relations, "summary": summary}
 

@@ -196,12 +196,7 @@ def write_synthetic_files(folder: str | Path, *, subjects: int, seed: int, compr
         con.register("relation_t", pa.table({"r": np.arange(len(RELATIONS)), "pid": [r[0] for r in RELATIONS],
                                              "label": [r[1] for r in RELATIONS]}))
         for kind, path in paths.items():
-            con.execute(db.load_sql(f"world_synthetic_{kind}_file").replace("$path", _literal(path)))
+            con.execute(db.load_sql(f"world_synthetic_{kind}_file"), {"path": str(path)})
     finally:
         con.close()
     return paths
-
-
-def _literal(path: Path) -> str:
-    """COPY TO needs a literal file name (it cannot be a bound parameter); quotes are doubled."""
-    return "'" + str(path).replace("'", "''") + "'"

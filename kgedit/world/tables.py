@@ -60,9 +60,7 @@ def write_build_info(con: db.Connection, *, source: str, parameters: Mapping[str
     db.execute_script(con, "world_objects")
     counts = dict(zip(
         ("n_entities", "n_subjects", "n_objects", "n_relations", "n_facts"),
-        con.execute("""SELECT (SELECT count(*) FROM entities), (SELECT count(DISTINCT subject_id) FROM facts),
-                              (SELECT count(*) FROM objects), (SELECT count(*) FROM relations),
-                              (SELECT count(*) FROM facts)""").fetchone()))
+        con.execute(db.load_sql("world_counts")).fetchone()))
     con.execute("INSERT INTO build_info VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [source, json.dumps(dict(parameters), sort_keys=True), n_triples_read, n_triples_kept,
                  counts["n_entities"], counts["n_subjects"], counts["n_objects"], counts["n_relations"],

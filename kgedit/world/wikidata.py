@@ -96,8 +96,7 @@ def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progre
     cooccurrence = tables.read_cooccurrence(con)
     step("choosing relations")
     chosen = _choose(source, cooccurrence, labels, {r: n for r, n, _ in per_relation})
-    con.execute("CREATE OR REPLACE TEMP TABLE chosen AS SELECT unnest($ids) AS relation_id, "
-                "generate_subscripts($ids, 1) - 1 AS choice_rank", {"ids": chosen})
+    con.execute(db.load_sql("world_chosen"), {"ids": chosen})
     step("writing facts and entities")
     db.execute_script(con, "world_facts")
     n_facts = con.execute("SELECT count(*) FROM facts").fetchone()[0]
@@ -113,8 +112,7 @@ def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progre
         step(f"sampling {source.subjects} subjects")
         _sample_subjects(con, source)
     dropped = con.execute("SELECT count(*) FROM name_losers").fetchone()[0]
-    duplicate_ids = con.execute("SELECT (SELECT count(*) FROM entity_alias WHERE n_lines > 1), "
-                                "(SELECT count(*) FROM relation_alias WHERE n_lines > 1)").fetchone()
+    duplicate_ids = con.execute(db.load_sql("world_duplicate_ids")).fetchone()
     return tables.write_build_info(con, source=source.source_name, parameters=source.parameters(),
                                    n_triples_read=n_read, n_triples_kept=n_kept, duplicates_dropped=dropped,
                                    seed=source.seed if source.subjects is not None else None,
@@ -151,8 +149,9 @@ def _read_files(con: db.Connection, source: WikidataSource) -> int:
         except db.Error as exc:
             raise InputFileError(f"Cannot read the {role} file {path}: {db.one_line_error(exc)}",
                                  "Expected UTF-8 text, plain or gzip-compressed (.gz), one record per line.") from None
-        # Fixed table names from _FILES, never user text.
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT rowid + 1 AS line_no, line FROM raw_lines")
+        # A table name cannot be bound: it comes from _FILES (never user text) and is checked by quote_identifier.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {db.quote_identifier(table)} AS "
+                    "SELECT rowid + 1 AS line_no, line FROM raw_lines")
     con.execute("DROP TABLE raw_lines")
     bad = con.execute(db.load_sql("world_bad_line")).fetchone()
     if bad:

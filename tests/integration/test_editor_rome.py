@@ -112,6 +112,53 @@ def test_memit_on_two_layers_writes_both_and_resets_them_exactly(setup):
     assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
 
 
+def _poison(editor, layer: int) -> torch.Tensor:
+    """Make the layer's solve non-finite (NaN key statistics C); returns the good C."""
+    good = editor._cov[layer]
+    editor._cov[layer] = torch.full_like(good, float("nan"))
+    return good
+
+
+def test_rome_refuses_a_non_finite_solution_and_leaves_the_model_as_it_was(setup):
+    world, ckpt, requests, _ = setup
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    before, grads = _snapshot(model), {n: p.requires_grad for n, p in model.named_parameters()}
+    editor = make_editor("rome", model, tok, FAST)
+    editor.prepare(world, requests[:1])
+    _poison(editor, editor.layers[0])
+    with pytest.raises(KgeditError, match="layer 0 is not finite") as err:
+        editor.edit(requests[:1])
+    assert "left as it was" in err.value.message and "stats_tokens" in err.value.hint
+    _assert_restored(model, before, grads)
+    editor.reset()
+    _assert_restored(model, before, grads)
+
+
+def test_memit_refuses_a_non_finite_solution_and_puts_back_the_layers_it_already_wrote(setup):
+    """On layers 0,1 memit writes layer 0 before it solves layer 1: a failure there undoes layer 0,
+    on a first edit (back to the original) and after an earlier edit (back to that edit's weights)."""
+    world, ckpt, requests, _ = setup
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    original, grads = _snapshot(model), {n: p.requires_grad for n, p in model.named_parameters()}
+    editor = make_editor("memit", model, tok, {**FAST, "layers": "0,1"})
+    editor.prepare(world, requests[:2])
+    good = _poison(editor, 1)
+    with pytest.raises(KgeditError, match="layer 1 is not finite"):
+        editor.edit(requests[:1])
+    _assert_restored(model, original, grads)
+    editor._cov[1] = good
+    editor.edit(requests[:1])
+    first = _snapshot(model)
+    assert not torch.equal(first["model.layers.0.mlp.down_proj.weight"],
+                           original["model.layers.0.mlp.down_proj.weight"])
+    _poison(editor, 1)
+    with pytest.raises(KgeditError, match="layer 1 is not finite"):
+        editor.edit(requests[1:2])
+    _assert_restored(model, first, grads)
+    editor.reset()
+    _assert_restored(model, original, grads)
+
+
 def test_rank_one_update_maps_the_key_to_the_value_and_keeps_c_orthogonal_keys():
     g = torch.Generator().manual_seed(0)
     w = torch.randn(8, 16, generator=g)

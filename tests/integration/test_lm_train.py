@@ -172,3 +172,21 @@ def test_bad_training_numbers_are_refused_before_any_work(world, tmp_path, chang
     with pytest.raises(KgeditError, match=message):
         train(world, tmp_path / "out", replace(TrainConfig(MICRO, tokens=128), **change))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("omp_num_threads", ["1", None])
+def test_cpu_training_keeps_a_users_omp_num_threads(world, tmp_path, monkeypatch, omp_num_threads):
+    """Set: torch already uses it and train leaves it alone. Unset: train uses every CPU it may run on."""
+    import os
+
+    import torch
+
+    calls: list[int] = []
+    monkeypatch.setattr(torch, "set_num_threads", calls.append)
+    if omp_num_threads is None:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("OMP_NUM_THREADS", omp_num_threads)
+    cfg = TrainConfig(MICRO, tokens=128 * 2, device="cpu", n_probe_facts=3, n_probe_sentences=2)
+    train(world, tmp_path / "ckpt", cfg, stop_after_steps=1)
+    assert calls == ([] if omp_num_threads else [max(1, len(os.sched_getaffinity(0)))])

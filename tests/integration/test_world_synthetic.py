@@ -65,3 +65,13 @@ def test_importing_the_synthetic_files_gives_back_the_same_facts(tmp_path, compr
     # the files also hold what the importer must drop: Q5, P735 and second objects
     read, kept, facts = rows(imported, "SELECT n_triples_read, n_triples_kept, n_facts FROM build_info")[0]
     assert read > kept > facts
+
+
+def test_synthetic_files_go_to_a_folder_whose_name_has_quotes(tmp_path):
+    """The file name is a bound parameter of COPY, never pasted into the SQL text."""
+    folder = tmp_path / "Ann's \"files\""
+    folder.mkdir()
+    paths = write_synthetic_files(folder, subjects=50, seed=1, compress=True)
+    assert sorted(paths) == ["entities", "relations", "triples"]
+    assert all(p.parent == folder and p.read_bytes()[:2] == b"\x1f\x8b" for p in paths.values())   # gzip
+
