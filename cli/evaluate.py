@@ -52,7 +52,6 @@ def evaluate_command(
     CounterFact scores (or, with --sequential, the degradation curve)."""
     from rich.console import Console
 
-    from kgedit.evaluate.report import write_outputs
     from kgedit.evaluate.run import EvalConfig, evaluate
     from kgedit.evaluate.tables import check_options
 
@@ -72,8 +71,6 @@ def evaluate_command(
         print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
                     "Run the same command again to continue where it stopped.")
         raise typer.Exit(130) from None
-    write_outputs(out_dir, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds,
-                            "parallel_edits": summary.parallel_edits})
     resumed = f", {summary.resumed_cases} from an earlier run" if summary.resumed_cases else ""
     parallel = f", {summary.parallel_edits} edits at a time" if summary.parallel_edits > 1 else ""
     console.print(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "
@@ -124,7 +121,7 @@ def _render_results(folder: Path, match: str, prob: str, weight: str, paper: boo
     """Tables 4/5, then the CounterFact group and the runtime per edit."""
     from kgedit.evaluate.counterfact import counterfact_table, runtime
     from kgedit.evaluate.report import render_counterfact, render_tables
-    from kgedit.evaluate.run import open_results
+    from kgedit.evaluate.results import open_results
     from kgedit.evaluate.tables import compute_tables
 
     con = open_results(folder)

@@ -31,7 +31,7 @@ class CompareRow:
 def compare_rows(folders: list[Path], *, split: str = "all_edit_requests", match: str = "exact",
                  prob: str = "raw", weight: str = "n_prime") -> list[CompareRow]:
     from kgedit import db
-    from kgedit.evaluate.run import open_results
+    from kgedit.evaluate.results import open_results
 
     if split not in SPLITS:
         raise KgeditError(f"--split must be one of {', '.join(SPLITS)} (got {split!r}).")

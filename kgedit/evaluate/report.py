@@ -1,5 +1,5 @@
-"""Writing and printing an evaluation's results: results.json, Parquet copies, the report_tables
-table, and Tables 4/5 as text (optionally beside the paper's numbers)."""
+"""Printing an evaluation's results: Tables 4/5 as text (optionally beside the paper's numbers), the
+CounterFact scores, editors compared, the degradation curve of a sequential run."""
 
 from __future__ import annotations
 
@@ -8,13 +8,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from kgedit import db
-from kgedit.evaluate.counterfact import SCORES, CounterfactTable, Runtime, counterfact_table, runtime
-from kgedit.evaluate.tables import COLUMNS, PAPER, SPLIT_TITLES, SplitTable, compute_tables
+from kgedit.evaluate.counterfact import SCORES, CounterfactTable, Runtime
+from kgedit.evaluate.tables import COLUMNS, PAPER, SPLIT_TITLES, SplitTable
 from kgedit.report.render import render_rows
 
-RESULT_TABLES = ("eval_info", "eval_cases", "eval_case_probes", "eval_logical_probes", "eval_candidates",
-                 "eval_objects", "eval_subjects", "generations", "probe_scores", "logical_scores", "edits", "report_tables")
 HEADERS = ("s1r1 acc", "s1r2 acc", "s2r1 acc", "s2r2 acc", "s1r1 coh", "s1r2 coh", "s2r1 coh", "s2r2 coh",
            "TF", "neg", "and", "or")
 
@@ -133,44 +130,3 @@ def _no_nan(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_no_nan(v) for v in value]
     return value
-
-
-def write_outputs(out: Path, timings: dict[str, float]) -> dict[str, Any]:
-    """report_tables in the results database, Parquet copies of every table, and results.json."""
-    out = Path(out)
-    con = db.connect(out / "results.duckdb")
-    try:
-        tables = compute_tables(con)
-        norm = compute_tables(con, prob="norm")
-        cf, time = counterfact_table(con), runtime(con)
-        with db.transaction(con):
-            con.execute("CREATE OR REPLACE TABLE report_tables (split VARCHAR, n INTEGER, row VARCHAR, "
-                        + ", ".join(f'"{c}" DOUBLE' for c in COLUMNS) + ")")
-            con.execute("COMMENT ON TABLE report_tables IS 'Tables 4/5 (exact match, raw p_LM, weight n'''')"
-                        ": one row per split and pre/post/delta.'")
-            for t in tables:
-                for name, vals in (("pre", t.pre), ("post", t.post), ("delta", t.delta)):
-                    con.execute(f"INSERT INTO report_tables VALUES ({', '.join(['?'] * (3 + len(COLUMNS)))})",
-                                [t.split, t.n, name, *(vals[c] for c in COLUMNS)])
-        parquet = out / "parquet"
-        parquet.mkdir(exist_ok=True)
-        for name in RESULT_TABLES:
-            con.execute(f"COPY (SELECT * FROM {name}) TO '{(parquet / (name + '.parquet')).as_posix()}' (FORMAT parquet)")
-        config = json.loads(db.fetch(con, "SELECT config FROM eval_info")[1][0][0])
-        n_cases = db.fetch(con, "SELECT count(*) FROM eval_cases")[1][0][0]
-    finally:
-        con.close()
-    result = {
-        "config": config,
-        "seeds": {"cases": config["cases_info"]["seed"], "evaluate": config["seed"]},
-        "n_cases": n_cases, "n_done": time.n,
-        "timings": timings,
-        "runtime_per_edit": time.as_dict(),
-        "tables": [t.as_dict() for t in tables],
-        "counterfact": cf.as_dict(),
-        "tables_p_norm": [t.as_dict() for t in norm],
-        "options": {"match": "exact", "prob": "raw (tables) and norm (tables_p_norm)", "weight": "n_prime"},
-    }
-    (out / "results.json").write_text(json.dumps(_no_nan(result), indent=2, sort_keys=True, default=str),
-                                      encoding="utf-8")
-    return result

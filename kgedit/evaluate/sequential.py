@@ -16,7 +16,6 @@ another configuration's curve is refused, never overwritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ import numpy as np
 
 from kgedit import checks, db
 from kgedit.errors import KgeditError
+from kgedit.evaluate.results import fingerprint, model_identity
 from kgedit.progress import Progress
 
 SEQUENTIAL_DB = "sequential.duckdb"
@@ -126,7 +126,7 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
                    model_loader: Callable[[], tuple[Any, Any]] | None = None) -> dict[str, Any]:
     """Apply the edits cumulatively and measure at every checkpoint; returns what sequential.json holds."""
     from kgedit.editors import make_editor
-    from kgedit.evaluate.run import _model_identity, edit_seed
+    from kgedit.evaluate.run import edit_seed
     from kgedit.lm import probes as lm_probes
 
     config.check()
@@ -137,16 +137,16 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     if model_loader is None:
         from kgedit.lm import checkpoint as ckpt
 
-        determining["model"] = _model_identity(Path(config.model))
+        determining["model"] = model_identity(Path(config.model))
 
         def model_loader():
             model, tok, _ = ckpt.load_checkpoint(config.model, config.device)
             return model, tok
-    fingerprint = hashlib.sha256(json.dumps(determining, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    key = fingerprint(determining)
     path = out / SEQUENTIAL_DB
     if path.is_file():
         stored = load_sequential(out)
-        if stored["fingerprint"] == fingerprint:
+        if stored["fingerprint"] == key:
             return stored
         raise KgeditError(f"{out} holds a sequential run of another configuration.",
                           "Choose another --out, or delete that folder to start over.")
@@ -182,8 +182,8 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     finally:
         editor.reset()
     info = {"config": {**determining, "model_path": config.model, "world_db": str(world_db.resolve())},
-            "fingerprint": fingerprint, "heldout": {"facts": len(heldout.fact_prompts),
-                                                    "sentences": {k: len(v) for k, v in heldout.sentence_prompts.items()}},
+            "fingerprint": key, "heldout": {"facts": len(heldout.fact_prompts),
+                                            "sentences": {k: len(v) for k, v in heldout.sentence_prompts.items()}},
             "wall_seconds": time.perf_counter() - start}
     out.mkdir(parents=True, exist_ok=True)
     _write(path, info, points, edits)
