@@ -21,7 +21,7 @@ from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.evaluate.counterfact import counterfact_table, runtime
 from kgedit.evaluate.measure import Measurement
-from kgedit.evaluate.tables import COLUMNS, compute_tables
+from kgedit.evaluate.tables import COLUMNS, SplitTable, compute_tables
 from kgedit.report.render import to_json
 
 RESULTS_DB = "results.duckdb"
@@ -192,19 +192,12 @@ def finish_results(out: Path, timings: dict[str, float]) -> None:
     try:
         tables, norm = compute_tables(con), compute_tables(con, prob="norm")
         cf, time = counterfact_table(con), runtime(con)
-        with db.transaction(con):
-            con.execute("CREATE OR REPLACE TABLE report_tables (split VARCHAR, n INTEGER, row VARCHAR, "
-                        + ", ".join(f'"{c}" DOUBLE' for c in COLUMNS) + ")")
-            con.execute("COMMENT ON TABLE report_tables IS 'Tables 4/5 (exact match, raw p_LM, weight n'''')"
-                        ": one row per split and pre/post/delta.'")
-            for t in tables:
-                for name, vals in (("pre", t.pre), ("post", t.post), ("delta", t.delta)):
-                    con.execute(f"INSERT INTO report_tables VALUES ({', '.join(['?'] * (3 + len(COLUMNS)))})",
-                                [t.split, t.n, name, *(vals[c] for c in COLUMNS)])
+        _write_report_tables(con, tables)
         parquet = out / "parquet"
         parquet.mkdir(exist_ok=True)
         for name in RESULT_TABLES:
-            con.execute(f"COPY (SELECT * FROM {name}) TO '{(parquet / (name + '.parquet')).as_posix()}' (FORMAT parquet)")
+            con.execute(db.load_sql("results_export_parquet"),
+                        {"table": name, "path": (parquet / (name + ".parquet")).as_posix()})
         config = _config(con)
         n_cases = db.fetch(con, "SELECT count(*) FROM eval_cases")[1][0][0]
     finally:
@@ -221,6 +214,14 @@ def finish_results(out: Path, timings: dict[str, float]) -> None:
         "options": {"match": "exact", "prob": "raw (tables) and norm (tables_p_norm)", "weight": "n_prime"},
     }
     (out / "results.json").write_text(to_json(result, sort_keys=True, ensure_ascii=True), encoding="utf-8")
+
+
+def _write_report_tables(con: db.Connection, tables: list[SplitTable]) -> None:
+    rows = [[t.split, t.n, name, *(vals[c] for c in COLUMNS)]
+            for t in tables for name, vals in (("pre", t.pre), ("post", t.post), ("delta", t.delta))]
+    with db.transaction(con):
+        db.execute_script(con, "results_report_tables")
+        con.executemany(f"INSERT INTO report_tables VALUES ({', '.join('?' * (3 + len(COLUMNS)))})", rows)
 
 
 def _config(con: db.Connection) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from kgedit.editors.base import EditOutcome, Editor
 from kgedit.errors import KgeditError
 from kgedit.evaluate.cases import CaseSet
 from kgedit.evaluate.measure import Measurement
-from kgedit.evaluate.results import open_results
+from kgedit.evaluate.results import RESULT_TABLES, open_results
 from kgedit.evaluate.run import EvalConfig, evaluate
 from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, compute_tables
 from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows
@@ -109,6 +109,17 @@ def test_oracle_model_has_zero_coherence_error_before_and_after_the_edit(pipelin
             assert row[column] == pytest.approx(0.0, abs=1e-12), column
     # After the edit the oracle says the requested object on s1r1 and the new modes elsewhere.
     assert [t.post[c] for c in ACC_COLUMNS] == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_quote_in_the_results_folder_is_part_of_the_parquet_paths(pipeline, tmp_path):
+    # The Parquet copies' paths are bound parameters of DuckDB's COPY, never pasted into its SQL.
+    world, _ = pipeline
+    out = tmp_path / "it's'); COPY edits TO 'x.csv"
+    _evaluate_oracle(world, out)
+    con = db.connect(None)
+    assert db.fetch(con, "SELECT count(*) FROM read_parquet(?)", [str(out / "parquet" / "edits.parquet")])[1] == [(N_CASES,)]
+    con.close()
+    assert sorted(p.name for p in (out / "parquet").iterdir()) == sorted(f"{t}.parquet" for t in RESULT_TABLES)
 
 
 # --- a real (micro) language model with the LoRA editor ---------------------------------------------
