@@ -1,6 +1,6 @@
 """An evaluation's results folder (SPEC §6, §9): results.duckdb, created with the evaluated cases copied
 in and fingerprinted, reopened only by the same evaluation, written one measurement at a time,
-finished with report_tables, Parquet copies of every table and results.json.
+finished with report_tables, Parquet copies of every table and results.json, and read back for reports.
 
 A case's post-edit rows and its edit row are written in one transaction (a case is done when its edit
 row is there), so an interrupted run keeps every finished case for the rerun. The fingerprint covers
@@ -14,12 +14,13 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kgedit import db
 from kgedit.errors import KgeditError
-from kgedit.evaluate.counterfact import counterfact_table, runtime
+from kgedit.evaluate.counterfact import CounterfactTable, Runtime, counterfact_table, runtime
 from kgedit.evaluate.measure import Measurement
 from kgedit.evaluate.tables import COLUMNS, SplitTable, compute_tables
 from kgedit.report.render import to_json
@@ -226,3 +227,22 @@ def _write_report_tables(con: db.Connection, tables: list[SplitTable]) -> None:
 
 def _config(con: db.Connection) -> dict[str, Any]:
     return json.loads(db.fetch(con, "SELECT config FROM eval_info")[1][0][0])
+
+
+@dataclass(frozen=True)
+class Results:
+    """What the reports show of one results folder."""
+    config: dict[str, Any]
+    tables: list[SplitTable]          # Tables 4/5, one per split
+    counterfact: CounterfactTable
+    runtime: Runtime
+
+
+def read_results(out: Path, *, match: str = "exact", prob: str = "raw", weight: str = "n_prime") -> Results:
+    """Tables 4/5 (in the given variant), the CounterFact scores and the runtime per edit of `out`."""
+    con = open_results(out)
+    try:
+        tables = compute_tables(con, match=match, prob=prob, weight=weight)
+        return Results(_config(con), tables, counterfact_table(con), runtime(con))
+    finally:
+        con.close()

@@ -184,12 +184,12 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
             _evaluate(exp, editor, world_db, ckpt, folder, out, lambda w, d, t: report(stage, w, d, t))
             done(stage)
         summary.results[editor] = folder
-    from kgedit.experiment.report import write_report
+    from kgedit.report.experiment import write_report
 
     report("report", "writing", 0, None)
     owned.update(STAGE_OUTPUTS["report"])
     _write_state(out, exp, state, owned)
-    summary.report = write_report(exp, world_db, ckpt, summary.results, out / "report")
+    summary.report = write_report(exp, ckpt, summary.results, out / "report")
     return summary
 
 
