@@ -53,7 +53,7 @@ def quick_checkpoint(world: Path, out: Path, preset_name: str, device: str) -> P
 
 def post_probabilities(out: Path) -> dict[tuple, float]:
     from kgedit import db
-    from kgedit.evaluate.run import open_results
+    from kgedit.evaluate.results import open_results
 
     con = open_results(out)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,9 +51,9 @@ def evaluate_command(
     CounterFact scores (or, with --sequential, the degradation curve)."""
     from rich.console import Console
 
-    from kgedit.evaluate.report import write_outputs
     from kgedit.evaluate.run import EvalConfig, evaluate
     from kgedit.evaluate.tables import check_options
+    from kgedit.report.tables import render_results
 
     check_options(match, prob, weight)
     if sequential is not None:
@@ -72,14 +71,12 @@ def evaluate_command(
         print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
                     "Run the same command again to continue where it stopped.")
         raise typer.Exit(130) from None
-    write_outputs(out_dir, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds,
-                            "parallel_edits": summary.parallel_edits})
     resumed = f", {summary.resumed_cases} from an earlier run" if summary.resumed_cases else ""
     parallel = f", {summary.parallel_edits} edits at a time" if summary.parallel_edits > 1 else ""
     console.print(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "
                   f"(edits {summary.edit_seconds:.1f} s{parallel}, pre-edit scoring {summary.pre_seconds:.1f} s); "
                   f"results in {out_dir}/")
-    out(_render_results(out_dir, match, prob, weight, paper, "table"))
+    out(render_results(out_dir, match=match, prob=prob, weight=weight, paper=paper))
 
 
 @contextmanager
@@ -101,8 +98,8 @@ def _sequential(model: Path, db_path: Path, editor: str, sets: list[str], counts
                 batch_size: int, out_dir: Path) -> None:
     from rich.console import Console
 
-    from kgedit.evaluate.report import render_sequential
     from kgedit.evaluate.sequential import SequentialConfig, parse_checkpoints, run_sequential
+    from kgedit.report.tables import render_sequential
 
     config = SequentialConfig(model=str(model), world_db=str(db_path), checkpoints=parse_checkpoints(counts),
                               editor=editor, editor_params=_parse_sets(sets), seed=seed, device=device,
@@ -120,27 +117,6 @@ def _sequential(model: Path, db_path: Path, editor: str, sets: list[str], counts
     out(render_sequential(result))
 
 
-def _render_results(folder: Path, match: str, prob: str, weight: str, paper: bool, fmt: str) -> str:
-    """Tables 4/5, then the CounterFact group and the runtime per edit."""
-    from kgedit.evaluate.counterfact import counterfact_table, runtime
-    from kgedit.evaluate.report import render_counterfact, render_tables
-    from kgedit.evaluate.run import open_results
-    from kgedit.evaluate.tables import compute_tables
-
-    con = open_results(folder)
-    try:
-        tables = compute_tables(con, match=match, prob=prob, weight=weight)
-        cf, time = counterfact_table(con), runtime(con)
-    finally:
-        con.close()
-    if fmt == "json":
-        return json.dumps({"tables": json.loads(render_tables(tables, fmt="json")),
-                           **json.loads(render_counterfact(cf, time, fmt="json"))}, indent=2)
-    if fmt == "csv":
-        return render_tables(tables, fmt="csv")
-    return render_tables(tables, paper=paper) + "\n\n" + render_counterfact(cf, time)
-
-
 def report_command(
     results: list[Path] = typer.Argument(..., help="Results folder of kgedit evaluate (several with --compare)."),
     compare: bool = typer.Option(False, "--compare", help="Editors side by side: one row per results folder."),
@@ -155,7 +131,7 @@ def report_command(
     check_options(match, prob, weight)
     if compare:
         from kgedit.evaluate.compare import compare_rows
-        from kgedit.evaluate.report import render_compare
+        from kgedit.report.tables import render_compare
 
         rows = compare_rows(results, split=split, match=match, prob=prob, weight=weight)
         out(render_compare(rows, split, fmt=fmt.value))
@@ -163,12 +139,12 @@ def report_command(
     if len(results) > 1:
         raise KgeditError(f"kgedit report got {len(results)} folders; one, or several with --compare.",
                           "kgedit report --compare " + " ".join(str(r) for r in results))
+    from kgedit.evaluate.results import results_path
     from kgedit.evaluate.sequential import SEQUENTIAL_DB, load_sequential
+    from kgedit.report.tables import render_results, render_sequential
 
     folder = results[0]
-    if (folder / SEQUENTIAL_DB).is_file() and not (folder / "results.duckdb").is_file():
-        from kgedit.evaluate.report import render_sequential
-
+    if (folder / SEQUENTIAL_DB).is_file() and not results_path(folder).is_file():
         out(render_sequential(load_sequential(folder), fmt=fmt.value))
         return
-    out(_render_results(folder, match, prob, weight, paper, fmt.value))
+    out(render_results(folder, match=match, prob=prob, weight=weight, paper=paper, fmt=fmt.value))

@@ -69,18 +69,11 @@ def run_command(
         print_error("Interrupted; finished stages are kept and pretraining and evaluation resume.",
                     "Run the same command again to continue.")
         raise typer.Exit(130) from None
-    from kgedit.db import connect
-    from kgedit.evaluate.report import render_tables
-    from kgedit.evaluate.tables import compute_tables
+    from kgedit.report.tables import render_results
 
     r = exp["report"]
     for editor, folder in summary.results.items():
-        con = connect(folder / "results.duckdb", read_only=True)
-        try:
-            tables = compute_tables(con, match=r["match"], prob=r["prob"], weight=r["weight"])
-        finally:
-            con.close()
         out(f"\n=== editor: {editor} ===")
-        out(render_tables(tables))
+        out(render_results(folder, match=r["match"], prob=r["prob"], weight=r["weight"], counterfact=False))
     console.print(f"Experiment finished in {time.perf_counter() - t0:.0f} s; report: {summary.report.parent}/report.html "
                   f"(and report.md); stages run: {', '.join(summary.ran) or 'none'}.")

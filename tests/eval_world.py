@@ -37,7 +37,7 @@ def build_checkpoint(world: Path, out: Path) -> Path:
 
 def result_rows(out: Path) -> dict[str, list[tuple]]:
     """The measured rows of a results folder (sorted), and each case's final edit loss."""
-    from kgedit.evaluate.run import open_results
+    from kgedit.evaluate.results import open_results
 
     con = open_results(out)
     try:

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from kgedit.errors import KgeditError
-from kgedit.evaluate.counterfact import SCORES, counterfact_table, runtime
-from kgedit.evaluate.tables import COLUMNS, SPLITS, compute_tables
+from kgedit.evaluate.counterfact import SCORES
+from kgedit.evaluate.results import read_results
+from kgedit.evaluate.tables import COLUMNS, SPLITS
 
 COMPARE_COLUMNS = COLUMNS + SCORES + ("sec_mean", "sec_p50", "sec_p95")
 
@@ -30,9 +31,6 @@ class CompareRow:
 
 def compare_rows(folders: list[Path], *, split: str = "all_edit_requests", match: str = "exact",
                  prob: str = "raw", weight: str = "n_prime") -> list[CompareRow]:
-    from kgedit import db
-    from kgedit.evaluate.run import open_results
-
     if split not in SPLITS:
         raise KgeditError(f"--split must be one of {', '.join(SPLITS)} (got {split!r}).")
     if len(folders) < 2:
@@ -40,17 +38,12 @@ def compare_rows(folders: list[Path], *, split: str = "all_edit_requests", match
                           "For example: kgedit report --compare results/lora results/rome")
     rows = []
     for folder in folders:
-        con = open_results(folder)
-        try:
-            config = json.loads(db.fetch(con, "SELECT config FROM eval_info")[1][0][0])
-            table = next(t for t in compute_tables(con, match=match, prob=prob, weight=weight) if t.split == split)
-            cf, time = counterfact_table(con), runtime(con)
-        finally:
-            con.close()
+        r = read_results(folder, match=match, prob=prob, weight=weight)
+        table = next(t for t in r.tables if t.split == split)
         values = dict(table.post)
-        values.update({c: getattr(cf.post, c) for c in SCORES})
-        values.update({"sec_mean": time.mean, "sec_p50": time.p50, "sec_p95": time.p95})
-        rows.append(CompareRow(str(folder), config["editor"], config.get("editor_params") or {}, table.n, values))
+        values.update({c: getattr(r.counterfact.post, c) for c in SCORES})
+        values.update({"sec_mean": r.runtime.mean, "sec_p50": r.runtime.p50, "sec_p95": r.runtime.p95})
+        rows.append(CompareRow(str(folder), r.config["editor"], r.config.get("editor_params") or {}, table.n, values))
     return rows
 
 

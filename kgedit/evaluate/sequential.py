@@ -16,7 +16,6 @@ another configuration's curve is refused, never overwritten.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -28,7 +27,10 @@ import numpy as np
 
 from kgedit import checks, db
 from kgedit.errors import KgeditError
+from kgedit.evaluate.results import fingerprint, model_identity
 from kgedit.progress import Progress
+from kgedit.report.plots import plot_degradation
+from kgedit.report.render import to_json
 
 SEQUENTIAL_DB = "sequential.duckdb"
 POINT_COLUMNS = ("n_edits", "heldout_gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc", "edits_retained",
@@ -124,7 +126,7 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
                    model_loader: Callable[[], tuple[Any, Any]] | None = None) -> dict[str, Any]:
     """Apply the edits cumulatively and measure at every checkpoint; returns what sequential.json holds."""
     from kgedit.editors import make_editor
-    from kgedit.evaluate.run import _model_identity, edit_seed
+    from kgedit.evaluate.run import edit_seed
     from kgedit.lm import probes as lm_probes
 
     config.check()
@@ -135,16 +137,16 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     if model_loader is None:
         from kgedit.lm import checkpoint as ckpt
 
-        determining["model"] = _model_identity(Path(config.model))
+        determining["model"] = model_identity(Path(config.model))
 
         def model_loader():
             model, tok, _ = ckpt.load_checkpoint(config.model, config.device)
             return model, tok
-    fingerprint = hashlib.sha256(json.dumps(determining, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    key = fingerprint(determining)
     path = out / SEQUENTIAL_DB
     if path.is_file():
         stored = load_sequential(out)
-        if stored["fingerprint"] == fingerprint:
+        if stored["fingerprint"] == key:
             return stored
         raise KgeditError(f"{out} holds a sequential run of another configuration.",
                           "Choose another --out, or delete that folder to start over.")
@@ -180,13 +182,13 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     finally:
         editor.reset()
     info = {"config": {**determining, "model_path": config.model, "world_db": str(world_db.resolve())},
-            "fingerprint": fingerprint, "heldout": {"facts": len(heldout.fact_prompts),
-                                                    "sentences": {k: len(v) for k, v in heldout.sentence_prompts.items()}},
+            "fingerprint": key, "heldout": {"facts": len(heldout.fact_prompts),
+                                            "sentences": {k: len(v) for k, v in heldout.sentence_prompts.items()}},
             "wall_seconds": time.perf_counter() - start}
     out.mkdir(parents=True, exist_ok=True)
     _write(path, info, points, edits)
     result = load_sequential(out)
-    (out / "sequential.json").write_text(json.dumps(result, indent=2, sort_keys=True), encoding="utf-8")
+    (out / "sequential.json").write_text(to_json(result, sort_keys=True, ensure_ascii=True), encoding="utf-8")
     plot_degradation(result, out / "degradation.png")
     return result
 
@@ -216,30 +218,3 @@ def load_sequential(out: Path) -> dict[str, Any]:
             "wall_seconds": wall, "points": [dict(zip(cols, r)) for r in rows],
             "runtime_per_edit": {"n": len(seconds), "mean": float(seconds.mean()), "p50": float(p50),
                                  "p95": float(p95), "total": float(seconds.sum())}}
-
-
-def plot_degradation(result: dict[str, Any], path: Path) -> None:
-    """Accuracy against the number of cumulative edits (Li et al.'s degradation curve), as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    points = result["points"]
-    x = [p["n_edits"] for p in points]
-    fig, ax = plt.subplots(figsize=(7, 4.2))
-    series = {"heldout_gen_acc": "held-out facts (generative)", "tf_acc": "held-out T/F sentences",
-              "not_acc": "held-out negations", "edits_retained": "edited facts retained"}
-    for key, label in series.items():
-        pts = [(n, p[key]) for n, p in zip(x, points) if p[key] is not None]
-        if pts:
-            ax.plot(*zip(*pts), marker="o", label=label, linestyle="--" if key == "edits_retained" else "-")
-    ax.set_xscale("symlog", linthresh=1)
-    ax.set_xticks(x, [str(n) for n in x])
-    ax.minorticks_off()
-    ax.set(xlabel="edits applied (no reset)", ylabel="accuracy", ylim=(0, 1.02),
-           title=f"Degradation under sequential {result['config']['editor']} edits")
-    ax.legend(fontsize=8, loc="lower left")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)

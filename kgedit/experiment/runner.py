@@ -10,7 +10,6 @@ Pretraining and evaluation are themselves resumable: an interrupted `kgedit run`
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 
 from kgedit import db
 from kgedit.errors import KgeditError
+from kgedit.evaluate.results import fingerprint
 from kgedit.experiment.config import (Experiment, cases_config, corpus_config, eval_config, train_config,
                                       world_source)
 
@@ -42,20 +42,16 @@ class RunSummary:
     report: Path | None = None
 
 
-def _key(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
 def stage_keys(exp: Experiment) -> dict[str, str]:
-    keys = {"world": _key("world", exp["world"])}
-    keys["corpus"] = _key(keys["world"], exp["corpus"])
-    keys["bayes"] = _key(keys["corpus"], exp["bayes"])
-    keys["cases"] = _key(keys["bayes"], exp["cases"])
-    keys["lm"] = _key(keys["corpus"], exp["lm"])
+    keys = {"world": fingerprint(["world", exp["world"]])}
+    keys["corpus"] = fingerprint([keys["world"], exp["corpus"]])
+    keys["bayes"] = fingerprint([keys["corpus"], exp["bayes"]])
+    keys["cases"] = fingerprint([keys["bayes"], exp["cases"]])
+    keys["lm"] = fingerprint([keys["corpus"], exp["lm"]])
     ev = exp["evaluate"]
     for editor in ev["editors"]:
-        keys[f"evaluate:{editor}"] = _key(keys["cases"], keys["lm"], ev["cases"], ev["seed"], editor,
-                                          ev["params"].get(editor, {}))
+        keys[f"evaluate:{editor}"] = fingerprint([keys["cases"], keys["lm"], ev["cases"], ev["seed"], editor,
+                                                  ev["params"].get(editor, {})])
     return keys
 
 
@@ -188,12 +184,12 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
             _evaluate(exp, editor, world_db, ckpt, folder, out, lambda w, d, t: report(stage, w, d, t))
             done(stage)
         summary.results[editor] = folder
-    from kgedit.experiment.report import write_report
+    from kgedit.report.experiment import write_report
 
     report("report", "writing", 0, None)
     owned.update(STAGE_OUTPUTS["report"])
     _write_state(out, exp, state, owned)
-    summary.report = write_report(exp, world_db, ckpt, summary.results, out / "report")
+    summary.report = write_report(exp, ckpt, summary.results, out / "report")
     return summary
 
 
@@ -257,7 +253,6 @@ def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, report: Progress
 
 
 def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: Path, out: Path, progress) -> None:
-    from kgedit.evaluate.report import write_outputs
     from kgedit.evaluate.run import evaluate
 
     config = eval_config(exp, editor, world_db, ckpt)
@@ -267,6 +262,4 @@ def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: 
         shutil.rmtree(folder)      # results of another configuration: start over (resume only the same one)
     folder.mkdir(parents=True, exist_ok=True)
     marker.write_text(key)
-    summary = evaluate(config, folder, progress=progress)
-    write_outputs(folder, {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds,
-                           "parallel_edits": summary.parallel_edits})
+    evaluate(config, folder, progress=progress)

@@ -24,8 +24,9 @@ import numpy as np
 from kgedit import checks
 from kgedit.errors import KgeditError
 from kgedit.lm import checkpoint as ckpt
-from kgedit.lm.curves import PLOT_FILE, append_row, plot_curves, read_log, truncate_after
+from kgedit.lm.curves import PLOT_FILE, append_row, read_log, truncate_after
 from kgedit.lm.presets import Preset, mistral_config
+from kgedit.report.plots import plot_curves
 
 CORPUS_TABLES = ("documents", "sentences", "corpus_facts", "entities", "relations")
 

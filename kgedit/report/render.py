@@ -67,13 +67,15 @@ def format_probability(value: float) -> str:
     return f"{value:.6g}"
 
 
-def to_json(value: Any) -> str:
+def to_json(value: Any, *, sort_keys: bool = False, ensure_ascii: bool = False) -> str:
     """`value` as indented JSON text that any JSON reader accepts.
 
-    NaN and ±Infinity (which json.dumps would write as invalid NaN/Infinity) become null; decimals
-    become numbers; dates ISO text; bytes hex; other values (UUID, interval) their str().
+    NaN and ±Infinity (which json.dumps would write as invalid NaN/Infinity; NaN is an empty split's
+    score) become null; decimals become numbers; dates ISO text; bytes hex; other values (UUID,
+    interval) their str(). Keys sorted with `sort_keys`; non-ASCII text escaped with `ensure_ascii`.
     """
-    return json.dumps(_jsonable(value), ensure_ascii=False, indent=2, allow_nan=False, default=str)
+    return json.dumps(_jsonable(value), ensure_ascii=ensure_ascii, indent=2, allow_nan=False, default=str,
+                      sort_keys=sort_keys)
 
 
 def _jsonable(value: Any) -> Any:

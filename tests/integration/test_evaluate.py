@@ -15,9 +15,9 @@ from kgedit.editors.base import EditOutcome, Editor
 from kgedit.errors import KgeditError
 from kgedit.evaluate.cases import CaseSet
 from kgedit.evaluate.measure import Measurement
-from kgedit.evaluate.report import write_outputs
-from kgedit.evaluate.run import EvalConfig, evaluate, open_results
-from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, LOGIC_COLUMNS, compute_tables
+from kgedit.evaluate.results import RESULT_TABLES, open_results
+from kgedit.evaluate.run import EvalConfig, evaluate
+from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, compute_tables
 from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows
 
 
@@ -87,13 +87,17 @@ class OracleEditor(Editor):
         self.model.edited = False
 
 
-def test_oracle_model_has_zero_coherence_error_before_and_after_the_edit(pipeline, tmp_path):
-    world, _ = pipeline
+def _evaluate_oracle(world, out):
     oracle = OracleModel(world)
     config = EvalConfig(model="oracle", world_db=str(world), editor="oracle")
-    summary = evaluate(config, tmp_path / "out", model_loader=lambda: (oracle, None, {"oracle": True}),
-                       measurer_factory=lambda model, tok, cs: OracleMeasurer(model, cs),
-                       editor_factory=lambda model, tok: OracleEditor(model, tok))
+    return evaluate(config, out, model_loader=lambda: (oracle, None, {"oracle": True}),
+                    measurer_factory=lambda model, tok, cs: OracleMeasurer(model, cs),
+                    editor_factory=lambda model, tok: OracleEditor(model, tok))
+
+
+def test_oracle_model_has_zero_coherence_error_before_and_after_the_edit(pipeline, tmp_path):
+    world, _ = pipeline
+    summary = _evaluate_oracle(world, tmp_path / "out")
     assert summary.n_done == N_CASES
     con = open_results(tmp_path / "out")
     tables = {t.split: t for t in compute_tables(con)}
@@ -105,6 +109,17 @@ def test_oracle_model_has_zero_coherence_error_before_and_after_the_edit(pipelin
             assert row[column] == pytest.approx(0.0, abs=1e-12), column
     # After the edit the oracle says the requested object on s1r1 and the new modes elsewhere.
     assert [t.post[c] for c in ACC_COLUMNS] == [1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_quote_in_the_results_folder_is_part_of_the_parquet_paths(pipeline, tmp_path):
+    # The Parquet copies' paths are bound parameters of DuckDB's COPY, never pasted into its SQL.
+    world, _ = pipeline
+    out = tmp_path / "it's'); COPY edits TO 'x.csv"
+    _evaluate_oracle(world, out)
+    con = db.connect(None)
+    assert db.fetch(con, "SELECT count(*) FROM read_parquet(?)", [str(out / "parquet" / "edits.parquet")])[1] == [(N_CASES,)]
+    con.close()
+    assert sorted(p.name for p in (out / "parquet").iterdir()) == sorted(f"{t}.parquet" for t in RESULT_TABLES)
 
 
 # --- a real (micro) language model with the LoRA editor ---------------------------------------------
@@ -137,9 +152,10 @@ def test_results_files_and_report(pipeline, tmp_path):
     out = tmp_path / "out"
     config = EvalConfig(model=str(ckpt), world_db=str(world), editor_params={"steps": "2"}, cases=4, device="cpu",
                         trace=True)
-    evaluate(config, out)
-    result = write_outputs(out, {"pre_seconds": 0.1})
+    summary = evaluate(config, out)       # writes results.json and the Parquet copies itself
     data = json.loads((out / "results.json").read_text())
+    assert data["timings"] == {"pre_seconds": summary.pre_seconds, "wall_seconds_last_run": summary.wall_seconds,
+                               "parallel_edits": summary.parallel_edits}
     assert data["n_done"] == 4 and data["config"]["editor_params"]["steps"] == 2
     assert data["config"]["versions"]["torch"] and data["seeds"] == {"cases": 0, "evaluate": 0}
     assert {t["split"] for t in data["tables"]} == {"all_edit_requests", "downstream_answer_changes", "fixing_errors"}
@@ -148,10 +164,13 @@ def test_results_files_and_report(pipeline, tmp_path):
     cf = data["counterfact"]
     assert cf["n_fluency"] == 4 and cf["post"]["GE"] > 0
     assert 0 <= cf["post"]["ES"] <= 1 and -1 <= cf["post"]["EM"] <= 1
-    assert result["tables"][0]["n"] == data["tables"][0]["n"]
+    assert data["n_done"] == summary.n_done and data["n_cases"] == summary.n_cases
     for name in ("generations", "probe_scores", "logical_scores", "edits", "report_tables", "eval_cases"):
         assert (out / "parquet" / f"{name}.parquet").stat().st_size > 0
     con = open_results(out)
+    assert db.fetch(con, "SELECT * FROM report_tables LIMIT 0")[0] == ["split", "n", "row", *COLUMNS]
+    assert [t["n"] for t in data["tables"]] == [n for (n,) in db.fetch(
+        con, "SELECT n FROM report_tables WHERE row = 'pre' ORDER BY rowid")[1]]
     traces = [json.loads(t) for (t,) in db.fetch(con, "SELECT trace FROM edits")[1]]
     scores = db.fetch(con, "SELECT logp, p_norm FROM probe_scores")[1]
     con.close()

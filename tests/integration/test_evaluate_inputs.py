@@ -8,7 +8,8 @@ import pytest
 
 from kgedit import db
 from kgedit.errors import KgeditError
-from kgedit.evaluate.run import RESULTS_DB, EvalConfig, evaluate, open_results
+from kgedit.evaluate.results import RESULTS_DB, open_results
+from kgedit.evaluate.run import EvalConfig, evaluate
 from tests.eval_world import build_checkpoint, build_world
 
 

@@ -43,3 +43,9 @@ def test_to_json_is_always_valid_json():
              "raw": b"\x00\xff", "nested": ({"x": math.inf},)}
     assert _strict(to_json(value)) == {"nan": None, "when": "2024-01-02", "id": "00000000-0000-0000-0000-000000000001",
                                        "gap": "1 day, 0:00:00", "raw": "00ff", "nested": [{"x": None}]}
+
+
+def test_to_json_sorts_keys_and_escapes_non_ascii_when_asked():
+    value = {"b": "é", "a": math.nan}
+    assert to_json(value) == '{\n  "b": "é",\n  "a": null\n}'
+    assert to_json(value, sort_keys=True, ensure_ascii=True) == '{\n  "a": null,\n  "b": "\\u00e9"\n}'

@@ -1,0 +1,115 @@
+"""Every figure kgedit draws, as a PNG at the path it is given: the pretraining curves (paper Fig. 3),
+the degradation curve of sequential editing, editors compared, and one case's beliefs (paper Fig. 4).
+Pure: plain values in, a file out; matplotlib is imported only when a figure is drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ACCURACIES = {"gen_acc": "generative", "tf_acc": "T/F", "not_acc": "not", "and_acc": "and", "or_acc": "or"}
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(rows: list[dict[str, Any]], path: Path) -> None:
+    """Loss and the five accuracies against training tokens (paper Fig. 3; rows of the training log)."""
+    plt = _pyplot()
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    tokens = [r["tokens"] for r in rows]
+    ax_loss.plot(tokens, [r["loss"] for r in rows], marker=".")
+    ax_loss.set(xlabel="training tokens", ylabel="train loss (nats/token)", title="Loss")
+    for key, label in ACCURACIES.items():
+        points = [(r["tokens"], r[key]) for r in rows if r.get(key) is not None]
+        if points:
+            ax_acc.plot(*zip(*points), marker=".", label=label)
+    ax_acc.set(xlabel="training tokens", ylabel="accuracy", title="Probe accuracy", ylim=(0, 1.02))
+    ax_acc.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_degradation(result: dict[str, Any], path: Path) -> None:
+    """Accuracy against the number of cumulative edits (Li et al.'s degradation curve; a sequential
+    run's result)."""
+    plt = _pyplot()
+    points = result["points"]
+    x = [p["n_edits"] for p in points]
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    series = {"heldout_gen_acc": "held-out facts (generative)", "tf_acc": "held-out T/F sentences",
+              "not_acc": "held-out negations", "edits_retained": "edited facts retained"}
+    for key, label in series.items():
+        pts = [(n, p[key]) for n, p in zip(x, points) if p[key] is not None]
+        if pts:
+            ax.plot(*zip(*pts), marker="o", label=label, linestyle="--" if key == "edits_retained" else "-")
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xticks(x, [str(n) for n in x])
+    ax.minorticks_off()
+    ax.set(xlabel="edits applied (no reset)", ylabel="accuracy", ylim=(0, 1.02),
+           title=f"Degradation under sequential {result['config']['editor']} edits")
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_editors(tables: dict[str, list], path: Path, probes: Sequence[str], rows: dict[str, str],
+                 splits: dict[str, str]) -> None:
+    """Pre-edit and each editor's post-edit values per probe: a row of panels per metric prefix in `rows`
+    (prefix -> axis label), a column per split in `splits` (split -> title); `tables` maps each editor
+    to its Tables 4/5 (kgedit.evaluate.tables.SplitTable), pre-edit values from the first editor's."""
+    import numpy as np
+
+    plt = _pyplot()
+    fig, axes = plt.subplots(len(rows), len(splits), figsize=(11, 7), sharey="row")
+    editors = list(tables)
+    width = 0.8 / (len(editors) + 1)
+    x = np.arange(len(probes))
+    for col, (split, title) in enumerate(splits.items()):
+        for row, (metric, label) in enumerate(rows.items()):
+            ax = axes[row][col]
+            pre = next(t for t in tables[editors[0]] if t.split == split).pre
+            ax.bar(x, [pre[f"{metric}_{p}"] for p in probes], width, label="pre-edit", color="0.7")
+            for i, editor in enumerate(editors):
+                post = next(t for t in tables[editor] if t.split == split).post
+                ax.bar(x + (i + 1) * width, [post[f"{metric}_{p}"] for p in probes], width, label=f"{editor} post")
+            ax.set_xticks(x + width * len(editors) / 2, probes)
+            ax.set_ylim(0, 1)
+            ax.set_ylabel(label)
+            if row == 0:
+                ax.set_title(title)
+    axes[0][0].legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_case(series: dict[str, dict[str, float]], ticks: dict[str, str], title: str, path: Path) -> None:
+    """Grouped bars: per probe (the keys of `ticks`, in order, each with its tick label) one bar per
+    series (name -> probe -> probability; a missing probe counts 0)."""
+    import numpy as np
+
+    plt = _pyplot()
+    probes = list(ticks)
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    width = 0.8 / len(series)
+    x = np.arange(len(probes))
+    for i, (name, values) in enumerate(series.items()):
+        ax.bar(x + i * width, [values.get(p, 0.0) for p in probes], width, label=name)
+    ax.set_xticks(x + width * (len(series) - 1) / 2, list(ticks.values()), fontsize=7)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("probability of the object")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

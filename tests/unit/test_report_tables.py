@@ -1,0 +1,35 @@
+"""kgedit.report.columns and kgedit.report.tables: each metric's header and direction written once, and
+the notes under the tables taken from there."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kgedit.evaluate.compare import COMPARE_COLUMNS
+from kgedit.evaluate.counterfact import SCORES
+from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, SplitTable
+from kgedit.report.columns import METRICS, arrow, better
+from kgedit.report.tables import HEADERS, render_tables
+
+
+def test_every_reported_column_has_a_metric_with_a_direction_unless_it_is_seconds():
+    assert set(COMPARE_COLUMNS) == set(METRICS)
+    assert {k for k, m in METRICS.items() if m.higher_is_better is None} == {"sec_mean", "sec_p50", "sec_p95"}
+    assert arrow(ACC_COLUMNS) == "↑" and arrow(COH_COLUMNS + LOGIC_COLUMNS) == "↓"
+    assert better(SCORES) == "higher is better"
+    with pytest.raises(ValueError, match="one direction"):
+        arrow(ACC_COLUMNS + COH_COLUMNS)
+    with pytest.raises(ValueError, match="one direction"):
+        better(["sec_mean"])
+
+
+def test_tables_show_the_metric_headers_and_a_note_with_their_directions():
+    empty = {c: math.nan for c in COLUMNS}
+    text = render_tables([SplitTable("all_edit_requests", 0, empty, empty)])
+    assert HEADERS == ("s1r1 acc", "s1r2 acc", "s2r1 acc", "s2r2 acc", "s1r1 coh", "s1r2 coh", "s2r1 coh", "s2r2 coh",
+                       "TF", "neg", "and", "or")
+    assert text.splitlines()[-1] == ("accuracy ↑ (generative, exact match); coherence ↓ (MAE to the Bayesian "
+                                     "posterior); TF/neg/and/or ↓ (logical coherence MAE)")
+    assert [METRICS[c].shown_header for c in SCORES] == ["S %", "ES %", "EM %", "PS %", "PM %", "NS %", "NM %", "GE"]
