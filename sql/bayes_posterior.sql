@@ -57,7 +57,7 @@ cond_delta AS (
     SELECT scenario_id, pair_id, upstream_value, 0.0, d FROM down_delta
 ),
 cond_delta_sparse AS (
-    SELECT u.scenario_id, u.pair_id, u.upstream_value, c.object_id, sum(u.delta_share * c.count) AS d_count
+    SELECT u.scenario_id, u.pair_id, u.upstream_value, c.object_id, sum(u.delta_share * c.count ORDER BY u.delta_share * c.count) AS d_count
     FROM up_delta u JOIN bayes_counts c ON c.subject_id = u.subject_id AND c.relation_id = u.downstream_id
     GROUP BY ALL
     UNION ALL
@@ -99,7 +99,7 @@ marg AS (
 ),
 -- S: upstream values with a sparse entry for the subject (edit included); A: values the edit moved.
 u_set AS (
-    SELECT probe_id, upstream_value, sum(m) AS m FROM (
+    SELECT probe_id, upstream_value, sum(m ORDER BY m) AS m FROM (
         SELECT m.probe_id, c.object_id AS upstream_value, c.count / m.u_denominator AS m
         FROM marg m JOIN bayes_counts c ON c.subject_id = m.subject_id AND c.relation_id = m.upstream_id
         UNION ALL
@@ -118,7 +118,8 @@ u_terms AS (
                       + coalesce(cc.count, 0) + coalesce(cds.d_count, 0))
                      / (info.prior_mass + coalesce(ct.total, 0) + coalesce(cd.d_total, 0))
                    - (info.alpha + coalesce(ct.uniform, 0) + coalesce(cc.count, 0))
-                     / (info.prior_mass + coalesce(ct.total, 0)))) AS s
+                     / (info.prior_mass + coalesce(ct.total, 0)))
+               ORDER BY us.upstream_value) AS s
     FROM u_set us JOIN marg m USING (probe_id) CROSS JOIN info
     LEFT JOIN bayes_conditional_totals ct ON ct.pair_id = m.pair_id AND ct.upstream_value = us.upstream_value
     LEFT JOIN bayes_conditionals cc ON cc.pair_id = m.pair_id AND cc.upstream_value = us.upstream_value

@@ -232,3 +232,20 @@ def test_every_cases_table_and_column_has_a_comment(con):
     assert rows(con, """SELECT count(*) FROM duckdb_tables()
                         WHERE table_name IN ('cases', 'case_probes', 'case_logical_probes', 'cases_info')
                           AND comment IS NOT NULL""") == [(4,)]
+
+
+def test_targets_are_the_same_bits_on_every_run_with_many_threads(con):
+    """Float sums in sql/bayes_posterior.sql are ordered aggregates: parallel hash aggregation summed in
+    thread order otherwise, and the last bits of a target changed from run to run (14 of 30 before)."""
+    probes = con.sql("""
+        SELECT row_number() OVER (ORDER BY p.case_id, p.probe, p.role) - 1 AS probe_id, p.case_id::BIGINT AS edit_id,
+               p.subject_id, p.relation_id, p.object_id FROM case_probes p ORDER BY probe_id""").to_arrow_table()
+    edits = con.sql("""SELECT case_id::BIGINT AS edit_id, subject_id, relation_id, requested_object_id AS object_id
+                       FROM cases""").to_arrow_table()
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 4")
+    try:
+        first = edit_targets(con, edits, probes)
+        assert all(edit_targets(con, edits, probes).equals(first) for _ in range(15))
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
