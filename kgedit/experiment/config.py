@@ -13,25 +13,36 @@ from pathlib import Path
 from typing import Any
 
 from kgedit import checks
+from kgedit.bayes.fit import FitConfig
+from kgedit.cases.config import CasesConfig
+from kgedit.corpus.config import CorpusConfig
 from kgedit.errors import KgeditError
+from kgedit.evaluate.config import EvalConfig, TableOptions
+from kgedit.lm.config import TrainConfig
+from kgedit.lm.presets import DEFAULT_PRESET, get_preset
+from kgedit.settings import TomlKind, default_of, toml_keys
 
 BUILT_IN = ("default", "paper")
 SHOW_HINT = "`kgedit run --show default` prints an experiment file with every section and working values."
 
-# section -> key -> (type, default). None as default: not set (the stage's own default applies).
-SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "experiment": {"name": (str, "experiment"), "out": (str, "experiment"), "device": (str, "auto")},
+# section -> key -> (TOML type, default); None as default: not set (the stage's own default applies).
+# Each key is a field of the stage's config (its default and help text are written there, its value is
+# checked by the config's check()), except the ones written out here: the experiment's own keys, the
+# preset by name and the tokenizer's vocabulary (None: the preset's), the editors and their
+# [evaluate.params.<editor>] tables, and the case the report draws.
+SCHEMA: dict[str, dict[str, tuple[TomlKind, Any]]] = {
+    "experiment": {"name": (str, "experiment"), "out": (str, "experiment"),
+                   "device": (str, default_of(TrainConfig, "device"))},
     "world": {"source": (str, "wikidata"), "subjects": (int, None), "seed": (int, 0), "triples": (str, None),
               "entities": (str, None), "relations_file": (str, None), "read_n_facts": (int, 2_000_000),
               "n_relations": (int, None), "relations": (str, None), "direction": (str, "paper")},
-    "corpus": {"facts": (int, None), "seed": (int, 0), "doc_resamples": (int, 5), "max_sentences_per_doc": (int, 10),
-               "min_true_prob": ((float, int), 0.6)},
-    "bayes": {"prior_mass": ((float, int), 1.0)},
-    "cases": {"n": (int, 5000), "seed": (int, 0), "target": ((float, int), 0.95), "weight": ((float, int), 1000.0)},
-    "lm": {"preset": (str, "tiny"), "tokens": (int, None), "seed": (int, 0), "vocab_size": (int, None)},
-    "evaluate": {"cases": (int, None), "editors": (list, ["lora"]), "seed": (int, 0), "batch_size": (int, 64),
-                 "parallel_edits": (int, None), "params": (dict, {})},
-    "report": {"match": (str, "exact"), "prob": (str, "raw"), "weight": (str, "n_prime"), "case": (int, None)},
+    "corpus": toml_keys(CorpusConfig),
+    "bayes": toml_keys(FitConfig),
+    "cases": toml_keys(CasesConfig),
+    "lm": {"preset": (str, DEFAULT_PRESET), **toml_keys(TrainConfig, ["tokens", "seed"]), "vocab_size": (int, None)},
+    "evaluate": {**toml_keys(EvalConfig, ["cases"]), "editors": (list, [default_of(EvalConfig, "editor")]),
+                 **toml_keys(EvalConfig, ["seed", "batch_size", "parallel_edits"]), "params": (dict, {})},
+    "report": {**toml_keys(TableOptions), "case": (int, None)},
 }
 
 
@@ -155,30 +166,21 @@ def world_source(exp: Experiment):
                           relations=Path(w["relations_file"]), **options)
 
 
-def corpus_config(exp: Experiment):
-    from kgedit.corpus.build import CorpusConfig
-
+def corpus_config(exp: Experiment) -> CorpusConfig:
     return CorpusConfig(**exp["corpus"])
 
 
-def cases_config(exp: Experiment):
-    from kgedit.cases import CasesConfig
-
+def cases_config(exp: Experiment) -> CasesConfig:
     return CasesConfig(**exp["cases"])
 
 
-def train_config(exp: Experiment):
-    from kgedit.lm.presets import get_preset
-    from kgedit.lm.train import TrainConfig
-
+def train_config(exp: Experiment) -> TrainConfig:
     lm = exp["lm"]
     return TrainConfig(preset=get_preset(lm["preset"]), tokens=lm["tokens"], seed=lm["seed"],
                        device=exp["experiment"]["device"])
 
 
-def eval_config(exp: Experiment, editor: str, world_db: Path, ckpt: Path):
-    from kgedit.evaluate.run import EvalConfig
-
+def eval_config(exp: Experiment, editor: str, world_db: Path, ckpt: Path) -> EvalConfig:
     ev = exp["evaluate"]
     return EvalConfig(model=str(ckpt), world_db=str(world_db), editor=editor,
                       editor_params={k: str(v) for k, v in ev["params"].get(editor, {}).items()},
@@ -192,7 +194,6 @@ def _key_name(section: str, **elsewhere: str):
 
 
 def _check_stages(exp: Experiment) -> None:
-    from kgedit.bayes.fit import check_prior_mass
     from kgedit.lm.tokenizer import check_vocab_size
     from kgedit.world.build import check_source
 
@@ -205,7 +206,7 @@ def _check_stages(exp: Experiment) -> None:
                                   "Give the path of the Wikidata5m file (see README).")
     world_source(exp).check(_key_name("world", relation_ids="[world] relations"))
     corpus_config(exp).check(_key_name("corpus"))
-    check_prior_mass(exp["bayes"]["prior_mass"], "[bayes] prior_mass")
+    FitConfig(**exp["bayes"]).check(_key_name("bayes"))
     cases_config(exp).check(_key_name("cases"))
     device = {"device": "[experiment] device"}
     train_config(exp).check(_key_name("lm", **device))

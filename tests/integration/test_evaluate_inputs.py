@@ -8,7 +8,8 @@ import pytest
 
 from kgedit import db
 from kgedit.errors import KgeditError
-from kgedit.evaluate.run import RESULTS_DB, EvalConfig, evaluate, open_results
+from kgedit.evaluate.config import EvalConfig
+from kgedit.evaluate.run import RESULTS_DB, evaluate, open_results
 from tests.eval_world import build_checkpoint, build_world
 
 

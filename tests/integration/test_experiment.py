@@ -277,3 +277,23 @@ def test_world_section_defaults_to_the_bundled_slice_with_the_papers_relations()
     with pytest.raises(KgeditError, match=r"\[world\] n_relations only applies to the greedy choice, not to "
                                           r"\[world\] relations paper \(the default of source wikidata\)"):
         parse("[world]\nn_relations = 6\n", "w.toml")
+
+
+def test_command_line_and_experiment_file_share_their_defaults():
+    """Options and keys are both made from the stage configs' fields: the same name has the same default."""
+    import typer
+
+    from cli.app import app
+    from kgedit.experiment.config import SCHEMA
+
+    root = typer.main.get_command(app)
+    commands = {("world", "build"): "world", ("corpus", "generate"): "corpus", ("bayes", "fit"): "bayes",
+                ("cases", "generate"): "cases", ("train",): "lm", ("evaluate",): "evaluate", ("report",): "report"}
+    for path, section in commands.items():
+        command = root
+        for name in path:
+            command = command.commands[name]
+        defaults = {param.name: param.default for param in command.params}
+        shared = set(defaults) & set(SCHEMA[section])
+        assert shared, path
+        assert {key: defaults[key] for key in shared} == {key: SCHEMA[section][key][1] for key in shared}, path
