@@ -21,6 +21,7 @@ from kgedit.evaluate.config import EvalConfig, TableOptions
 from kgedit.lm.config import TrainConfig
 from kgedit.lm.presets import DEFAULT_PRESET, get_preset
 from kgedit.settings import TomlKind, default_of, toml_keys
+from kgedit.world.build import WorldOptions, source_config
 
 BUILT_IN = ("default", "paper")
 SHOW_HINT = "`kgedit run --show default` prints an experiment file with every section and working values."
@@ -33,9 +34,7 @@ SHOW_HINT = "`kgedit run --show default` prints an experiment file with every se
 SCHEMA: dict[str, dict[str, tuple[TomlKind, Any]]] = {
     "experiment": {"name": (str, "experiment"), "out": (str, "experiment"),
                    "device": (str, default_of(TrainConfig, "device"))},
-    "world": {"source": (str, "wikidata"), "subjects": (int, None), "seed": (int, 0), "triples": (str, None),
-              "entities": (str, None), "relations_file": (str, None), "read_n_facts": (int, 2_000_000),
-              "n_relations": (int, None), "relations": (str, None), "direction": (str, "paper")},
+    "world": toml_keys(WorldOptions),
     "corpus": toml_keys(CorpusConfig),
     "bayes": toml_keys(FitConfig),
     "cases": toml_keys(CasesConfig),
@@ -150,20 +149,7 @@ def _named(prefix: str):
 # Each stage's config, built from its section. The runner builds the same objects, and the rules on
 # their values live in each config's check(); here they are only called, naming "[section] key".
 def world_source(exp: Experiment):
-    from kgedit.world.build import DEFAULT_SUBJECTS, SyntheticSource
-    from kgedit.world.choice import relation_options
-    from kgedit.world.wikidata import WikidataSource
-
-    w = exp["world"]
-    if w["source"] == "synthetic":
-        return SyntheticSource(subjects=DEFAULT_SUBJECTS if w["subjects"] is None else w["subjects"], seed=w["seed"])
-    # [world] subjects: a seeded sample of a Wikidata world's subjects; left out, it keeps them all.
-    options = dict(read_n_facts=w["read_n_facts"], direction=w["direction"], subjects=w["subjects"], seed=w["seed"],
-                   **relation_options(w["source"], w["relations"], w["n_relations"], _key_name("world")))
-    if w["source"] == "wikidata":
-        return WikidataSource.from_bundled(**options)
-    return WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),
-                          relations=Path(w["relations_file"]), **options)
+    return source_config(WorldOptions(**exp["world"]), _key_name("world"))
 
 
 def corpus_config(exp: Experiment) -> CorpusConfig:
@@ -195,15 +181,7 @@ def _key_name(section: str, **elsewhere: str):
 
 def _check_stages(exp: Experiment) -> None:
     from kgedit.lm.tokenizer import check_vocab_size
-    from kgedit.world.build import check_source
 
-    w = exp["world"]
-    check_source(w["source"])
-    if w["source"] == "wikidata5m":
-        for key in ("triples", "entities", "relations_file"):
-            if not w[key]:
-                raise KgeditError(f"[world] {key} is needed for source = \"wikidata5m\".",
-                                  "Give the path of the Wikidata5m file (see README).")
     world_source(exp).check(_key_name("world", relation_ids="[world] relations"))
     corpus_config(exp).check(_key_name("corpus"))
     FitConfig(**exp["bayes"]).check(_key_name("bayes"))
