@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from kgedit import db
-from kgedit.bayes.fit import FitConfig
+from kgedit.bayes.fit import FitConfig, fit
 from kgedit.report.render import render_rows
 
 from .common import DbOption, new_app, option, out
@@ -24,9 +24,7 @@ class NetworkFormat(str, Enum):
 @bayes_app.command("fit")
 def fit_command(db_path: Path = DbOption, prior_mass: float = option(FitConfig, "prior_mass")) -> None:
     """Materialise the bayes_* tables, views and macros from the evidence table (refits if present)."""
-    from kgedit.bayes.fit import fit
-
-    FitConfig(prior_mass).check()               # before the database is opened
+    FitConfig(prior_mass=prior_mass).check()    # before the database is opened
     con = db.connect(db_path, create=False)     # a missing --db is an error, never a new empty file
     try:
         summary = fit(con, prior_mass=prior_mass, progress=lambda step: typer.echo(f"fit: {step}", err=True))

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from kgedit.lm.config import TrainConfig
-from kgedit.lm.presets import DEFAULT_PRESET
+from kgedit.lm.presets import DEFAULT_PRESET, get_preset
 from kgedit.report.render import render_rows
 
 from .common import DbOption, OutputFormat, new_app, option, out
@@ -49,7 +49,6 @@ def train_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from kgedit.lm.presets import get_preset
     from kgedit.lm.train import train
 
     config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device)

@@ -19,7 +19,7 @@ from typing import Any
 TomlKind = type | tuple[type, ...]
 
 
-def setting(default: Any = MISSING, *, help: str) -> Any:  # noqa: A002 (typer's and argparse's word)
+def setting(default: Any = MISSING, *, help: str) -> Any:
     """A config field with its default (left out: a required field) and the help text of its option."""
     return field(default=default, metadata={"help": help})
 
