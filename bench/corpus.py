@@ -16,7 +16,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kgedit import db  # noqa: E402
-from kgedit.corpus.build import CorpusConfig, generate_corpus  # noqa: E402
+from kgedit.corpus.build import generate_corpus  # noqa: E402
+from kgedit.corpus.config import CorpusConfig  # noqa: E402
 
 
 def synthetic_world(facts: int) -> db.Connection:

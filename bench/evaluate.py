@@ -26,8 +26,10 @@ from pathlib import Path
 def build_world(path: Path, n_cases: int) -> None:
     from kgedit import db
     from kgedit.bayes import fit
-    from kgedit.cases import CasesConfig, generate_cases
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
+    from kgedit.cases.build import generate_cases
+    from kgedit.cases.config import CasesConfig
+    from kgedit.corpus.build import generate_corpus
+    from kgedit.corpus.config import CorpusConfig
     from kgedit.world.synthetic import write_synthetic_world
 
     con = db.connect(path)
@@ -42,7 +44,8 @@ def build_world(path: Path, n_cases: int) -> None:
 
 def quick_checkpoint(world: Path, out: Path, preset_name: str, device: str) -> Path:
     from kgedit.lm.presets import get_preset
-    from kgedit.lm.train import TrainConfig, train
+    from kgedit.lm.config import TrainConfig
+    from kgedit.lm.train import train
 
     preset = get_preset(preset_name)
     tokens = preset.batch_size * preset.block_size * 4
@@ -78,7 +81,8 @@ def main() -> None:
 
     import torch
 
-    from kgedit.evaluate.run import EvalConfig, evaluate
+    from kgedit.evaluate.config import EvalConfig
+    from kgedit.evaluate.run import evaluate
 
     sizes = [int(b) for b in args.sizes.split(",")]
     params = dict(s.split("=", 1) for s in args.sets)

@@ -21,7 +21,8 @@ PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L4": 121.0, "A
 
 def build_world(path: Path, subjects: int) -> None:
     from kgedit import db
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
+    from kgedit.corpus.build import generate_corpus
+    from kgedit.corpus.config import CorpusConfig
     from kgedit.world.synthetic import write_synthetic_world
 
     con = db.connect(path)

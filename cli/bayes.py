@@ -8,9 +8,10 @@ from pathlib import Path
 import typer
 
 from kgedit import db
+from kgedit.bayes.fit import FitConfig, fit
 from kgedit.report.render import render_rows
 
-from .common import DbOption, new_app, out
+from .common import DbOption, new_app, option, out
 
 bayes_app = new_app("The rational agent: fit posteriors from the evidence table, export networks.")
 
@@ -21,13 +22,9 @@ class NetworkFormat(str, Enum):
 
 
 @bayes_app.command("fit")
-def fit_command(db_path: Path = DbOption,
-                prior_mass: float = typer.Option(1.0, "--prior-mass", help="Dirichlet prior mass (alpha_o = mass/K).")
-                ) -> None:
+def fit_command(db_path: Path = DbOption, prior_mass: float = option(FitConfig, "prior_mass")) -> None:
     """Materialise the bayes_* tables, views and macros from the evidence table (refits if present)."""
-    from kgedit.bayes.fit import check_prior_mass, fit
-
-    check_prior_mass(prior_mass)                # before the database is opened
+    FitConfig(prior_mass=prior_mass).check()    # before the database is opened
     con = db.connect(db_path, create=False)     # a missing --db is an error, never a new empty file
     try:
         summary = fit(con, prior_mass=prior_mass, progress=lambda step: typer.echo(f"fit: {step}", err=True))

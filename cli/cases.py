@@ -7,9 +7,10 @@ from pathlib import Path
 import typer
 
 from kgedit import db
+from kgedit.cases.config import CasesConfig
 from kgedit.report.render import render_rows, to_json
 
-from .common import DbOption, OutputFormat, new_app, out
+from .common import DbOption, OutputFormat, new_app, option, out
 
 cases_app = new_app("Benchmark cases: edit requests, probes and their Bayesian targets (SPEC 6).")
 
@@ -17,10 +18,10 @@ cases_app = new_app("Benchmark cases: edit requests, probes and their Bayesian t
 @cases_app.command("generate")
 def generate(
     db_path: Path = DbOption,
-    n: int = typer.Option(5000, "--n", help="Number of cases (distinct corpus subjects)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the cases stage's random generator."),
-    target: float = typer.Option(0.95, "--target", help="Probability the direct belief must reach (defines n')."),
-    weight: float = typer.Option(1000.0, "--weight", help="The fixed edit weight n."),
+    n: int = option(CasesConfig, "n"),
+    seed: int = option(CasesConfig, "seed"),
+    target: float = option(CasesConfig, "target"),
+    weight: float = option(CasesConfig, "weight"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing cases (atomically)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format of the summary."),
 ) -> None:
@@ -28,7 +29,7 @@ def generate(
     from rich.console import Console
     from rich.progress import Progress
 
-    from kgedit.cases import CasesConfig, generate_cases
+    from kgedit.cases.build import generate_cases
 
     config = CasesConfig(n=n, seed=seed, target=target, weight=weight)
     config.check()

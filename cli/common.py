@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import MISSING
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
+from kgedit.checks import option_name
 from kgedit.errors import KgeditError
+from kgedit.settings import setting_of
 
 
 class OutputFormat(str, Enum):
@@ -21,6 +25,15 @@ class OutputFormat(str, Enum):
 # readable=False: click's check would end an unreadable file with a usage error (exit 2); opening it
 # gives Error:/Hint: (exit 1) instead.
 DbOption = typer.Option(Path("world.duckdb"), "--db", help="World database file.", show_default=True, readable=False)
+
+
+def option(config: type, name: str, **options: Any) -> Any:
+    """The option --field-name of a stage config's field, with the field's default (required without one) and
+    help text: written once, in the dataclass (kgedit.settings). `options` go to typer.Option (readable,
+    metavar, ...); default= stands for a field the command takes in another form (a preset by its name)."""
+    spec = setting_of(config, name)
+    default = options.pop("default", ... if spec.default is MISSING else spec.default)
+    return typer.Option(default, option_name(name), help=spec.metadata["help"], **options)
 
 
 def print_error(message: str, hint: str | None = None) -> None:

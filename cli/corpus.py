@@ -8,10 +8,11 @@ from pathlib import Path
 import typer
 
 from kgedit import db
+from kgedit.corpus.config import CorpusConfig
 from kgedit.errors import KgeditError
 from kgedit.report.render import render_rows
 
-from .common import DbOption, OutputFormat, new_app, out
+from .common import DbOption, OutputFormat, new_app, option, out
 
 corpus_app = new_app("Sentences, documents and evidence written from the world (SPEC §2–3).")
 
@@ -32,19 +33,18 @@ def _open_world(path: Path, *, read_only: bool) -> db.Connection:
 @corpus_app.command("generate")
 def generate(
     db_path: Path = DbOption,
-    facts: int = typer.Option(None, "--facts", help="Base facts to write about (default: 100000, or every "
-                              "fact of a smaller world). More than the world has is an error."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the corpus stage's random generator."),
-    doc_resamples: int = typer.Option(5, "--doc-resamples", help="Shuffled copies of each subject's sentences."),
-    max_sentences_per_doc: int = typer.Option(10, "--max-sentences-per-doc", help="Sentences per document, at most."),
-    min_true_prob: float = typer.Option(0.6, "--min-true-prob", help="Floor on the modal probability (0.5 < p < 1)."),
+    facts: int = option(CorpusConfig, "facts"),
+    seed: int = option(CorpusConfig, "seed"),
+    doc_resamples: int = option(CorpusConfig, "doc_resamples"),
+    max_sentences_per_doc: int = option(CorpusConfig, "max_sentences_per_doc"),
+    min_true_prob: float = option(CorpusConfig, "min_true_prob"),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing corpus (atomically)."),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format of the summary."),
 ) -> None:
     """Generate facts' distributions, sentences, documents and evidence into the world database."""
     from rich.progress import Progress
 
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
+    from kgedit.corpus.build import generate_corpus
 
     config = CorpusConfig(facts=facts, seed=seed, doc_resamples=doc_resamples,
                           max_sentences_per_doc=max_sentences_per_doc, min_true_prob=min_true_prob)

@@ -8,12 +8,13 @@ from pathlib import Path
 import typer
 
 from kgedit.errors import KgeditError
+from kgedit.evaluate.config import EvalConfig, TableOptions
 
-from .common import DbOption, OutputFormat, out, print_error
+from .common import DbOption, OutputFormat, option, out, print_error
 
-MatchOption = typer.Option("exact", "--match", help="Generative accuracy: exact (SPEC) or contains (orig).")
-ProbOption = typer.Option("raw", "--prob", help="p_LM: raw (full vocabulary) or norm (over the relation's objects).")
-WeightOption = typer.Option("n_prime", "--weight", help="Bayesian targets after weight n_prime (paper) or n.")
+MatchOption = option(TableOptions, "match")
+ProbOption = option(TableOptions, "prob")
+WeightOption = option(TableOptions, "weight")
 PaperOption = typer.Option(False, "--paper", help="Print the paper's Tables 4/5 beside ours.")
 
 
@@ -28,20 +29,17 @@ def _parse_sets(values: list[str]) -> dict[str, str]:
 
 
 def evaluate_command(
-    model: Path = typer.Option(..., "--model", help="Checkpoint folder (kgedit train --out)."),
+    model: Path = option(EvalConfig, "model"),
     db_path: Path = DbOption,
-    editor: str = typer.Option("lora", "--editor", help="Editing method."),
-    cases: int = typer.Option(None, "--cases", help="Evaluate the first N cases (default: all)."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    editor: str = option(EvalConfig, "editor"),
+    cases: int = option(EvalConfig, "cases"),
+    device: str = option(EvalConfig, "device"),
     out_dir: Path = typer.Option(Path("results"), "--out", help="Results folder (resumed when it exists)."),
     sets: list[str] = typer.Option([], "--set", help="Editor parameter key=value (repeatable), e.g. steps=80."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the editors' random initialisations."),
-    batch_size: int = typer.Option(64, "--batch-size", help="Scoring batch size."),
-    trace: bool = typer.Option(False, "--trace", help="Keep per-step edit traces (loss, p(target)) in the results."),
-    parallel_edits: int = typer.Option(None, "--parallel-edits", metavar="B",
-                                       help="Independent edits trained and measured at once, lora and bayes "
-                                            "(default: by device memory, at most 256 on a GPU, on a CPU 64 and ~512 training rows per batch; "
-                                            "1 for the other editors)."),
+    seed: int = option(EvalConfig, "seed"),
+    batch_size: int = option(EvalConfig, "batch_size"),
+    trace: bool = option(EvalConfig, "trace"),
+    parallel_edits: int = option(EvalConfig, "parallel_edits", metavar="B"),
     sequential: str = typer.Option(None, "--sequential", metavar="N1,N2,…",
                                    help="Apply the first edits cumulatively (no reset) and measure held-out accuracy "
                                         "after each count, e.g. 1,10,50,100,500,1000 (Li et al.'s degradation curve)."),
@@ -51,7 +49,8 @@ def evaluate_command(
     CounterFact scores (or, with --sequential, the degradation curve)."""
     from rich.console import Console
 
-    from kgedit.evaluate.run import EvalConfig, evaluate
+    from kgedit.evaluate.config import EvalConfig
+    from kgedit.evaluate.run import evaluate
     from kgedit.evaluate.tables import check_options
     from kgedit.report.tables import render_results
 

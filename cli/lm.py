@@ -7,9 +7,11 @@ from pathlib import Path
 
 import typer
 
+from kgedit.lm.config import TrainConfig
+from kgedit.lm.presets import DEFAULT_PRESET, get_preset
 from kgedit.report.render import render_rows
 
-from .common import DbOption, OutputFormat, new_app, out
+from .common import DbOption, OutputFormat, new_app, option, out
 
 lm_app = new_app("Language model: the world's own BPE tokenizer (pretraining is `kgedit train`).")
 
@@ -35,20 +37,19 @@ def tokenizer_command(
 
 def train_command(
     db_path: Path = DbOption,
-    preset: str = typer.Option("tiny", "--preset", help="tiny, small, mistral-83m or mistral-162m."),
+    preset: str = option(TrainConfig, "preset", default=DEFAULT_PRESET),
     out_dir: Path = OutOption,
-    tokens: int = typer.Option(None, "--tokens", help="Token budget (default: the preset's).", show_default=False),
+    tokens: int = option(TrainConfig, "tokens", show_default=False),
     resume: bool = typer.Option(False, "--resume", help="Continue the checkpoint in --out exactly where it stopped."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    seed: int = typer.Option(0, "--seed", help="Seed for initialisation, data order and probe sample."),
+    device: str = option(TrainConfig, "device"),
+    seed: int = option(TrainConfig, "seed"),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Pretrain a Mistral model from scratch on the world's documents; evaluate probes; save checkpoints."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from kgedit.lm.presets import get_preset
-    from kgedit.lm.train import TrainConfig, train
+    from kgedit.lm.train import train
 
     config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device)
     config.check()  # before the progress bar takes the terminal

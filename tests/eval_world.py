@@ -7,10 +7,13 @@ import dataclasses
 from pathlib import Path
 
 from kgedit import db
-from kgedit.cases import CasesConfig, generate_cases
-from kgedit.corpus.build import CorpusConfig, generate_corpus
+from kgedit.cases.build import generate_cases
+from kgedit.cases.config import CasesConfig
+from kgedit.corpus.build import generate_corpus
+from kgedit.corpus.config import CorpusConfig
+from kgedit.lm.config import TrainConfig
 from kgedit.lm.presets import get_preset
-from kgedit.lm.train import TrainConfig, train
+from kgedit.lm.train import train
 from kgedit.world.synthetic import write_synthetic_world
 
 N_CASES = 16

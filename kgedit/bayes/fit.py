@@ -17,11 +17,22 @@ from dataclasses import dataclass
 
 from kgedit import checks, db
 from kgedit.errors import KgeditError, SchemaError
+from kgedit.settings import setting
 
 BAYES_TABLES = ("bayes_info", "bayes_counts", "bayes_totals", "bayes_shares", "bayes_conditional_totals",
                 "bayes_conditionals", "bayes_column_sums", "bayes_pairs")
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "objects")
 FIT_HINT = "Fit the model first: kgedit bayes fit --db {db}"
+
+
+@dataclass(frozen=True)
+class FitConfig:
+    """The fit's one setting (`kgedit bayes fit`, the experiment file's [bayes] section)."""
+
+    prior_mass: float = setting(1.0, help="Dirichlet prior mass (alpha_o = mass/K).")
+
+    def check(self, name: checks.Namer = checks.option_name) -> None:
+        check_prior_mass(self.prior_mass, name("prior_mass"))
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ def _recorded_fingerprint(con: db.Connection) -> str | None:
     return dict(zip(columns, rows[0])).get("corpus_fingerprint") if rows else None
 
 
-def fitted_prior_mass(con: db.Connection, default: float = 1.0) -> float:
+def fitted_prior_mass(con: db.Connection, default: float = FitConfig.prior_mass) -> float:
     """The prior mass of the present fit (to refit with the same prior), or `default` without one."""
     if not db.table_exists(con, "bayes_info"):
         return default
@@ -87,7 +98,7 @@ def check_prior_mass(prior_mass: float, name: str = "--prior-mass") -> float:
     return checks.finite(name, prior_mass, low=0, low_open=True, hint="Use the default 1.0.")
 
 
-def fit(con: db.Connection, *, prior_mass: float = 1.0,
+def fit(con: db.Connection, *, prior_mass: float = FitConfig.prior_mass,
         progress: Callable[[str], None] | None = None) -> FitSummary:
     """(Re)build the bayes_* tables, views and macros from `evidence` in one transaction."""
     db.require_tables(con, WORLD_TABLES, "world", "kgedit world build --db PATH")

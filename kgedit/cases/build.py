@@ -24,9 +24,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from kgedit import __version__, checks, db
-from kgedit.bayes.edits import DEFAULT_TARGET, DEFAULT_WEIGHT, check_target, check_weight
+from kgedit import __version__, db
 from kgedit.cases import probes, targets
+from kgedit.cases.config import CasesConfig
 from kgedit.cases.sampling import (DOWNSTREAM_CHANGE_PROBABILITY, ConditionalModes, TrainingFacts,
                                    choose_requests, draw_cases)
 from kgedit.errors import KgeditError, SchemaError
@@ -34,23 +34,7 @@ from kgedit.progress import Progress, stepper
 
 CASES_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
-DEFAULT_CASES = 5000
 STEPS = 6
-
-
-
-@dataclass(frozen=True)
-class CasesConfig:
-    n: int = DEFAULT_CASES
-    seed: int = 0
-    target: float = DEFAULT_TARGET
-    weight: float = DEFAULT_WEIGHT
-
-    def check(self, name: checks.Namer = checks.option_name) -> None:
-        checks.integer(name("n"), self.n, low=1, hint=f"The paper uses {DEFAULT_CASES}.")
-        checks.seed(name("seed"), self.seed)
-        check_target(self.target, name("target"))
-        check_weight(self.weight, name("weight"))
 
 
 @dataclass(frozen=True)

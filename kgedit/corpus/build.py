@@ -9,12 +9,13 @@ writes run in one transaction, so a failure (or Ctrl-C) leaves the previous corp
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 import pyarrow as pa
 
-from kgedit import __version__, checks, db
+from kgedit import __version__, db
+from kgedit.corpus.config import DEFAULT_FACTS, CorpusConfig
 from kgedit.corpus.documents import build_documents
 from kgedit.corpus.facts import CorpusFacts, build_corpus_facts
 from kgedit.corpus.generative import KIND_NAMES, Conditionals, WorldArrays, g_grid
@@ -26,35 +27,8 @@ from kgedit.progress import Progress, stepper
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
 CORPUS_TABLES = ("corpus_facts", "gen_conditionals", "sentences", "documents", "evidence", "corpus_info")
 WORLD_COMMAND = "kgedit world build --db world.duckdb"
-DEFAULT_FACTS = 100_000
-# Upper bounds that keep a typo from asking for a corpus no machine holds (every resample copies
-# every document; the paper uses 5 resamples and 10 sentences per document).
-MAX_DOC_RESAMPLES = 100
-MAX_SENTENCES_PER_DOC = 1000
 
 STEPS = 7
-
-
-@dataclass(frozen=True)
-class CorpusConfig:
-    """Parameters of one corpus. facts=None: DEFAULT_FACTS, or every fact of a smaller world."""
-
-    facts: int | None = None
-    seed: int = 0
-    doc_resamples: int = 5
-    max_sentences_per_doc: int = 10
-    min_true_prob: float = 0.6
-
-    def check(self, name: checks.Namer = checks.option_name) -> None:
-        if self.facts is not None:
-            checks.integer(name("facts"), self.facts, low=1, hint="Leave it out to use every fact (up to 100,000).")
-        checks.seed(name("seed"), self.seed)
-        checks.integer(name("doc_resamples"), self.doc_resamples, low=1, high=MAX_DOC_RESAMPLES,
-                       hint="The paper uses 5.")
-        checks.integer(name("max_sentences_per_doc"), self.max_sentences_per_doc, low=1,
-                       high=MAX_SENTENCES_PER_DOC, hint="The paper uses 10.")
-        checks.finite(name("min_true_prob"), self.min_true_prob, low=0.5, high=1.0, low_open=True, high_open=True,
-                      hint="The paper uses 0.6.")
 
 
 def corpus_exists(con: db.Connection) -> bool:

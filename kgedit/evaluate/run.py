@@ -14,15 +14,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kgedit import checks, db
+from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.evaluate.cases import Case, CaseSet, load_case_set
+from kgedit.evaluate.config import EvalConfig
 from kgedit.evaluate.measure import Measurer
 from kgedit.evaluate.results import (finish_results, finished_cases, model_identity, pre_edit_cases,
                                      write_measurement, writing_results)
@@ -30,38 +31,6 @@ from kgedit.progress import Progress
 
 CASE_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
 PRE_CHUNK = 64          # pre-edit rows are computed and written per block of 64 case ids
-BATCH_SIZE_HINT = "Prompts scored per forward pass; the default is 64."
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    model: str
-    world_db: str
-    editor: str = "lora"
-    editor_params: dict[str, str] = field(default_factory=dict)
-    cases: int | None = None          # the first N cases (all when None)
-    seed: int = 0
-    device: str = "auto"
-    batch_size: int = 64
-    trace: bool = False
-    parallel_edits: int | None = None  # independent edits per batch (None: chosen by device memory)
-
-    def check(self, name: checks.Namer = checks.option_name, *, editor: bool = True) -> None:
-        """Every option and (unless `editor` is False: an editor made by the caller) the editor's
-        parameters, before a model is loaded or a file written."""
-        from kgedit.editors import check_params
-        from kgedit.lm.checkpoint import check_device
-
-        if self.cases is not None:
-            checks.integer(name("cases"), self.cases, low=1, hint="Leave it out to evaluate every case.")
-        checks.seed(name("seed"), self.seed)
-        check_device(self.device, name("device"))
-        checks.integer(name("batch_size"), self.batch_size, low=1, hint=BATCH_SIZE_HINT)
-        if self.parallel_edits is not None:
-            checks.integer(name("parallel_edits"), self.parallel_edits, low=1,
-                           hint="1 edits one case at a time; leave it out for the device's default.")
-        if editor:
-            check_params(self.editor, self.editor_params)
 
 
 @dataclass

@@ -52,7 +52,7 @@ class SequentialConfig:
 
     def check(self) -> None:
         from kgedit.editors import check_params
-        from kgedit.evaluate.run import BATCH_SIZE_HINT
+        from kgedit.evaluate.config import BATCH_SIZE_HINT
 
         checks.seed("--seed", self.seed)
         checks.integer("--batch-size", self.batch_size, low=1, hint=BATCH_SIZE_HINT)

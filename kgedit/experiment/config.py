@@ -13,25 +13,35 @@ from pathlib import Path
 from typing import Any
 
 from kgedit import checks
+from kgedit.bayes.fit import FitConfig
+from kgedit.cases.config import CasesConfig
+from kgedit.corpus.config import CorpusConfig
 from kgedit.errors import KgeditError
+from kgedit.evaluate.config import EvalConfig, TableOptions
+from kgedit.lm.config import TrainConfig
+from kgedit.lm.presets import DEFAULT_PRESET, get_preset
+from kgedit.settings import TomlKind, default_of, toml_keys
+from kgedit.world.build import WorldOptions, source_config
 
 BUILT_IN = ("default", "paper")
 SHOW_HINT = "`kgedit run --show default` prints an experiment file with every section and working values."
 
-# section -> key -> (type, default). None as default: not set (the stage's own default applies).
-SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
-    "experiment": {"name": (str, "experiment"), "out": (str, "experiment"), "device": (str, "auto")},
-    "world": {"source": (str, "wikidata"), "subjects": (int, None), "seed": (int, 0), "triples": (str, None),
-              "entities": (str, None), "relations_file": (str, None), "read_n_facts": (int, 2_000_000),
-              "n_relations": (int, None), "relations": (str, None), "direction": (str, "paper")},
-    "corpus": {"facts": (int, None), "seed": (int, 0), "doc_resamples": (int, 5), "max_sentences_per_doc": (int, 10),
-               "min_true_prob": ((float, int), 0.6)},
-    "bayes": {"prior_mass": ((float, int), 1.0)},
-    "cases": {"n": (int, 5000), "seed": (int, 0), "target": ((float, int), 0.95), "weight": ((float, int), 1000.0)},
-    "lm": {"preset": (str, "tiny"), "tokens": (int, None), "seed": (int, 0), "vocab_size": (int, None)},
-    "evaluate": {"cases": (int, None), "editors": (list, ["lora"]), "seed": (int, 0), "batch_size": (int, 64),
-                 "parallel_edits": (int, None), "params": (dict, {})},
-    "report": {"match": (str, "exact"), "prob": (str, "raw"), "weight": (str, "n_prime"), "case": (int, None)},
+# section -> key -> (TOML type, default); None as default: not set (the stage's own default applies).
+# Each key is a field of the stage's config (its default and help text are written there, its value is
+# checked by the config's check()), except the ones written out here: the experiment's own keys, the
+# preset by name and the tokenizer's vocabulary (None: the preset's), the editors and their
+# [evaluate.params.<editor>] tables, and the case the report draws.
+SCHEMA: dict[str, dict[str, tuple[TomlKind, Any]]] = {
+    "experiment": {"name": (str, "experiment"), "out": (str, "experiment"),
+                   "device": (str, default_of(TrainConfig, "device"))},
+    "world": toml_keys(WorldOptions),
+    "corpus": toml_keys(CorpusConfig),
+    "bayes": toml_keys(FitConfig),
+    "cases": toml_keys(CasesConfig),
+    "lm": {"preset": (str, DEFAULT_PRESET), **toml_keys(TrainConfig, ["tokens", "seed"]), "vocab_size": (int, None)},
+    "evaluate": {**toml_keys(EvalConfig, ["cases"]), "editors": (list, [default_of(EvalConfig, "editor")]),
+                 **toml_keys(EvalConfig, ["seed", "batch_size", "parallel_edits"]), "params": (dict, {})},
+    "report": {**toml_keys(TableOptions), "case": (int, None)},
 }
 
 
@@ -139,46 +149,24 @@ def _named(prefix: str):
 # Each stage's config, built from its section. The runner builds the same objects, and the rules on
 # their values live in each config's check(); here they are only called, naming "[section] key".
 def world_source(exp: Experiment):
-    from kgedit.world.build import DEFAULT_SUBJECTS, SyntheticSource
-    from kgedit.world.choice import relation_options
-    from kgedit.world.wikidata import WikidataSource
-
-    w = exp["world"]
-    if w["source"] == "synthetic":
-        return SyntheticSource(subjects=DEFAULT_SUBJECTS if w["subjects"] is None else w["subjects"], seed=w["seed"])
-    # [world] subjects: a seeded sample of a Wikidata world's subjects; left out, it keeps them all.
-    options = dict(read_n_facts=w["read_n_facts"], direction=w["direction"], subjects=w["subjects"], seed=w["seed"],
-                   **relation_options(w["source"], w["relations"], w["n_relations"], _key_name("world")))
-    if w["source"] == "wikidata":
-        return WikidataSource.from_bundled(**options)
-    return WikidataSource(triples=Path(w["triples"]), entities=Path(w["entities"]),
-                          relations=Path(w["relations_file"]), **options)
+    return source_config(WorldOptions(**exp["world"]), _key_name("world"))
 
 
-def corpus_config(exp: Experiment):
-    from kgedit.corpus.build import CorpusConfig
-
+def corpus_config(exp: Experiment) -> CorpusConfig:
     return CorpusConfig(**exp["corpus"])
 
 
-def cases_config(exp: Experiment):
-    from kgedit.cases import CasesConfig
-
+def cases_config(exp: Experiment) -> CasesConfig:
     return CasesConfig(**exp["cases"])
 
 
-def train_config(exp: Experiment):
-    from kgedit.lm.presets import get_preset
-    from kgedit.lm.train import TrainConfig
-
+def train_config(exp: Experiment) -> TrainConfig:
     lm = exp["lm"]
     return TrainConfig(preset=get_preset(lm["preset"]), tokens=lm["tokens"], seed=lm["seed"],
                        device=exp["experiment"]["device"])
 
 
-def eval_config(exp: Experiment, editor: str, world_db: Path, ckpt: Path):
-    from kgedit.evaluate.run import EvalConfig
-
+def eval_config(exp: Experiment, editor: str, world_db: Path, ckpt: Path) -> EvalConfig:
     ev = exp["evaluate"]
     return EvalConfig(model=str(ckpt), world_db=str(world_db), editor=editor,
                       editor_params={k: str(v) for k, v in ev["params"].get(editor, {}).items()},
@@ -192,20 +180,11 @@ def _key_name(section: str, **elsewhere: str):
 
 
 def _check_stages(exp: Experiment) -> None:
-    from kgedit.bayes.fit import check_prior_mass
     from kgedit.lm.tokenizer import check_vocab_size
-    from kgedit.world.build import check_source
 
-    w = exp["world"]
-    check_source(w["source"])
-    if w["source"] == "wikidata5m":
-        for key in ("triples", "entities", "relations_file"):
-            if not w[key]:
-                raise KgeditError(f"[world] {key} is needed for source = \"wikidata5m\".",
-                                  "Give the path of the Wikidata5m file (see README).")
     world_source(exp).check(_key_name("world", relation_ids="[world] relations"))
     corpus_config(exp).check(_key_name("corpus"))
-    check_prior_mass(exp["bayes"]["prior_mass"], "[bayes] prior_mass")
+    FitConfig(**exp["bayes"]).check(_key_name("bayes"))
     cases_config(exp).check(_key_name("cases"))
     device = {"device": "[experiment] device"}
     train_config(exp).check(_key_name("lm", **device))

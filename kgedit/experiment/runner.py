@@ -220,7 +220,7 @@ def _bayes(exp: Experiment, con, progress) -> None:
 
 
 def _cases(exp: Experiment, con, world_db: Path, progress) -> None:
-    from kgedit.cases import generate_cases
+    from kgedit.cases.build import generate_cases
 
     generate_cases(con, cases_config(exp), overwrite=True, db_label=str(world_db), progress=progress)
 

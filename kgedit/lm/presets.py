@@ -68,6 +68,10 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
 )}
 
 
+# The preset `kgedit train` and the experiment file's [lm] preset take when none is named.
+DEFAULT_PRESET = "tiny"
+
+
 def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]

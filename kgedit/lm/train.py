@@ -24,37 +24,12 @@ import numpy as np
 from kgedit import checks
 from kgedit.errors import KgeditError
 from kgedit.lm import checkpoint as ckpt
+from kgedit.lm.config import TrainConfig
 from kgedit.lm.curves import PLOT_FILE, append_row, read_log, truncate_after
-from kgedit.lm.presets import Preset, mistral_config
+from kgedit.lm.presets import mistral_config
 from kgedit.report.plots import plot_curves
 
 CORPUS_TABLES = ("documents", "sentences", "corpus_facts", "entities", "relations")
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    preset: Preset
-    tokens: int | None = None            # None: the preset's budget
-    seed: int = 0
-    device: str = "auto"
-    n_probe_facts: int = 300
-    n_probe_sentences: int = 100         # per kind (tf, not, and, or)
-    eval_every_tokens: int | None = None
-    save_every_tokens: int | None = None
-
-    def check(self, name: checks.Namer = checks.option_name) -> None:
-        """Every number before any work: a token budget of 0 or less is an error (leave it out for the
-        preset's budget), not a silent default or a one-step run."""
-        hints = {"tokens": f"Leave it out for the preset's ({self.preset.tokens:,} tokens for {self.preset.name}).",
-                 "eval_every_tokens": f"Leave it out for the preset's ({self.preset.eval_every_tokens:,}).",
-                 "save_every_tokens": f"Leave it out for the preset's ({self.preset.save_every_tokens:,})."}
-        for key, hint in hints.items():
-            if getattr(self, key) is not None:
-                checks.integer(name(key), getattr(self, key), low=1, hint=hint)
-        checks.seed(name("seed"), self.seed)
-        ckpt.check_device(self.device, name("device"))
-        checks.integer(name("n_probe_facts"), self.n_probe_facts, low=1)
-        checks.integer(name("n_probe_sentences"), self.n_probe_sentences, low=1)
 
 
 @dataclass

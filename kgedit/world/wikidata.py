@@ -34,7 +34,7 @@ class WikidataSource:
     entities: Path
     relations: Path
     read_n_facts: int | None = 2_000_000
-    n_relations: int | None = 10                # how many the greedy choice takes (None with relation_ids)
+    n_relations: int | None = choice.DEFAULT_N_RELATIONS  # how many the greedy choice takes (None with relation_ids)
     relation_ids: Sequence[str] | None = None  # named relations instead of the greedy choice
     direction: str = "paper"
     subjects: int | None = None  # a seeded sample of this many subjects (None: all of them)

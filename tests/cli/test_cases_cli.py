@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 from cli.app import app
 from kgedit import db
 from kgedit.bayes.fit import is_current
-from kgedit.corpus.build import CorpusConfig, generate_corpus
+from kgedit.corpus.build import generate_corpus
+from kgedit.corpus.config import CorpusConfig
 from kgedit.world.synthetic import write_synthetic_world
 
 runner = CliRunner()

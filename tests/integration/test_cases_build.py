@@ -12,8 +12,10 @@ import pytest
 from kgedit import db
 from kgedit.bayes.beliefs import edit_targets
 from kgedit.bayes.edits import edit_weights
-from kgedit.cases import CasesConfig, generate_cases
-from kgedit.corpus.build import CorpusConfig, generate_corpus
+from kgedit.cases.build import generate_cases
+from kgedit.cases.config import CasesConfig
+from kgedit.corpus.build import generate_corpus
+from kgedit.corpus.config import CorpusConfig
 from kgedit.errors import KgeditError, SchemaError
 from kgedit.world.synthetic import write_synthetic_world
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgedit import db
-from kgedit.corpus.build import CorpusConfig, generate_corpus
+from kgedit.corpus.build import generate_corpus
+from kgedit.corpus.config import CorpusConfig
 from kgedit.corpus.export import export_documents
 from kgedit.errors import KgeditError, SchemaError
 from tests.conftest import write_world

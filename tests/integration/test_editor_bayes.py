@@ -99,7 +99,8 @@ def test_bayes_editor_errors(pipeline, tmp_path):
         editor.prepare(world, [EditRequest("Arthur Ashby occupation", "pilot")])
     with pytest.raises(KgeditError, match="weight must be one of n_prime, n"):
         make_editor("bayes", model, tok, {"weight": "m"})
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
+    from kgedit.corpus.build import generate_corpus
+    from kgedit.corpus.config import CorpusConfig
     from kgedit.world.synthetic import write_synthetic_world
     unfitted = tmp_path / "unfitted.duckdb"
     con = db.connect(unfitted)

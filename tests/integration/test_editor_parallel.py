@@ -11,7 +11,8 @@ from kgedit import db
 from kgedit.editors import EditRequest, make_editor
 from kgedit.editors.parallel import resolve_parallel_edits
 from kgedit.errors import KgeditError
-from kgedit.evaluate.run import EvalConfig, edit_seed, evaluate
+from kgedit.evaluate.config import EvalConfig
+from kgedit.evaluate.run import edit_seed, evaluate
 from kgedit.lm.checkpoint import load_checkpoint
 from kgedit.lm.scoring import score
 from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows

@@ -18,8 +18,9 @@ from kgedit.editors.memit import memit_update
 from kgedit.editors.rome import rank_one_update
 from kgedit.errors import KgeditError
 from kgedit.lm.checkpoint import load_checkpoint
+from kgedit.lm.config import TrainConfig
 from kgedit.lm.scoring import score
-from kgedit.lm.train import TrainConfig, train
+from kgedit.lm.train import train
 from tests.eval_world import MICRO, build_world
 
 # Two layers (rome edits layer 0 by the automatic rule, memit can be given both); small key statistics.

@@ -14,9 +14,10 @@ from kgedit import db
 from kgedit.editors.base import EditOutcome, Editor
 from kgedit.errors import KgeditError
 from kgedit.evaluate.cases import CaseSet
+from kgedit.evaluate.config import EvalConfig
 from kgedit.evaluate.measure import Measurement
 from kgedit.evaluate.results import RESULT_TABLES, open_results
-from kgedit.evaluate.run import EvalConfig, evaluate
+from kgedit.evaluate.run import evaluate
 from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, compute_tables
 from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows
 

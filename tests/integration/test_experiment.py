@@ -77,7 +77,7 @@ def test_built_in_experiments_parse():
     ("[lm]\npreset = 'huge'", "Unknown model preset 'huge'"),
     ("[evaluate]\neditors = ['lorra']", "unknown editor 'lorra'"),
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.bayes]\nlr = 1", "does not run"),
-    ("[world]\nsource = 'wikidata5m'", "triples is needed"),
+    ("[world]\nsource = 'wikidata5m'", "[world] source wikidata5m needs [world] triples, [world] entities"),
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nstepz = 3", "no parameter 'stepz'"),
     ("[report]\nmatch = 'fuzzy'", "--match must be one of"),
     ("[cases]\nn = 10\n[evaluate]\ncases = 20", "more than [cases] n"),
@@ -112,6 +112,8 @@ BAD_VALUES = [
     ("[world]\nsource = 'wikidata5m'\ntriples = 't'\nentities = 'e'\nrelations_file = 'r'\ndirection = 'up'",
      "[world] direction"),
     ("[world]\nsource = 'freebase'", "Unknown --source 'freebase'"),
+    ("[world]\nsource = 'synthetic'\nrelations = 'paper'", "[world] relations only applies to the Wikidata sources"),
+    ("[world]\nentities = 'e'", "[world] entities only apply to [world] source wikidata5m"),
     ("[corpus]\nfacts = 0", "[corpus] facts"),
     ("[corpus]\nseed = -1", "[corpus] seed"),
     ("[corpus]\ndoc_resamples = 0", "[corpus] doc_resamples"),
@@ -277,3 +279,23 @@ def test_world_section_defaults_to_the_bundled_slice_with_the_papers_relations()
     with pytest.raises(KgeditError, match=r"\[world\] n_relations only applies to the greedy choice, not to "
                                           r"\[world\] relations paper \(the default of source wikidata\)"):
         parse("[world]\nn_relations = 6\n", "w.toml")
+
+
+def test_command_line_and_experiment_file_share_their_defaults():
+    """Options and keys are both made from the stage configs' fields: the same name has the same default."""
+    import typer
+
+    from cli.app import app
+    from kgedit.experiment.config import SCHEMA
+
+    root = typer.main.get_command(app)
+    commands = {("world", "build"): "world", ("corpus", "generate"): "corpus", ("bayes", "fit"): "bayes",
+                ("cases", "generate"): "cases", ("train",): "lm", ("evaluate",): "evaluate", ("report",): "report"}
+    for path, section in commands.items():
+        command = root
+        for name in path:
+            command = command.commands[name]
+        defaults = {param.name: param.default for param in command.params}
+        shared = set(defaults) & set(SCHEMA[section])
+        assert shared, path
+        assert {key: defaults[key] for key in shared} == {key: SCHEMA[section][key][1] for key in shared}, path

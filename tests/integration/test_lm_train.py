@@ -9,9 +9,10 @@ import pytest
 from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.lm.checkpoint import load_checkpoint
+from kgedit.lm.config import TrainConfig
 from kgedit.lm.curves import read_log
 from kgedit.lm.presets import get_preset
-from kgedit.lm.train import TrainConfig, train
+from kgedit.lm.train import train
 from tests.conftest import write_world
 from tests.lm_corpus import facts, write_corpus
 

@@ -30,7 +30,8 @@ FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scope
 def world(tmp_path_factory):
     """A fitted synthetic world, opened read-only as `kgedit query` opens it, and its names."""
     from kgedit.bayes import fit
-    from kgedit.corpus.build import CorpusConfig, generate_corpus
+    from kgedit.corpus.build import generate_corpus
+    from kgedit.corpus.config import CorpusConfig
     from kgedit.world.synthetic import write_synthetic_world
 
     path = tmp_path_factory.mktemp("fuzz") / "w.duckdb"
