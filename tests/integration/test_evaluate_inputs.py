@@ -8,6 +8,7 @@ import pytest
 
 from kgedit import db
 from kgedit.errors import KgeditError
+from kgedit.evaluate.config import EvalConfig
 from kgedit.evaluate.results import RESULTS_DB, open_results
 from kgedit.evaluate.run import evaluate
 from tests.eval_world import build_checkpoint, build_world
