@@ -14,7 +14,7 @@ from kgedit import db
 from kgedit.bayes.edits import DEFAULT_TARGET, DEFAULT_WEIGHT, check_target, check_weight
 
 
-def evaluate(con: db.Connection, scenarios: Any, probes: Any) -> Any:
+def scenario_beliefs(con: db.Connection, scenarios: Any, probes: Any) -> Any:
     """Target beliefs for arrow tables scenarios(scenario_id, subject_id, relation_id, object_id, weight)
     and probes(probe_id, scenario_id, subject_id, relation_id, object_id).
 

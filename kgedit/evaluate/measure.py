@@ -11,7 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from kgedit.editors.base import Route
-from kgedit.evaluate.cases import Case, CaseSet
+from kgedit.evaluate.case_set import Case, CaseSet
 
 # Fluency (ROME's GE): a free greedy continuation of "[BOS] {s1}" this many tokens long, per case.
 FLUENCY_PROBE = "fluency"

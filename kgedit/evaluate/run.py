@@ -22,7 +22,7 @@ import numpy as np
 
 from kgedit import db
 from kgedit.errors import KgeditError
-from kgedit.evaluate.cases import Case, CaseSet, load_case_set
+from kgedit.evaluate.case_set import Case, CaseSet, load_case_set
 from kgedit.evaluate.config import EvalConfig
 from kgedit.evaluate.measure import Measurer
 from kgedit.evaluate.results import (finish_results, finished_cases, model_identity, pre_edit_cases,

@@ -161,7 +161,7 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     editor.prepare(world_db, requests)
 
     def measure(n: int, seconds: float) -> dict[str, Any]:
-        acc = lm_probes.evaluate(model, tok, heldout, config.batch_size)
+        acc = lm_probes.probe_accuracy(model, tok, heldout, config.batch_size)
         kept = _retained(model, tok, requests[:n], config.batch_size) if n else None
         return {"n_edits": n, "heldout_gen_acc": acc["gen_acc"], **{k: acc[k] for k in POINT_COLUMNS[2:6]},
                 "edits_retained": kept, "edit_seconds": seconds}

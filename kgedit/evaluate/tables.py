@@ -17,7 +17,7 @@ import numpy as np
 from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.evaluate import metrics
-from kgedit.evaluate.cases import PROBES
+from kgedit.evaluate.case_set import PROBES
 
 SPLITS = ("all_edit_requests", "downstream_answer_changes", "fixing_errors")
 SPLIT_TITLES = {"all_edit_requests": "All edit requests",

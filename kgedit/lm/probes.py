@@ -55,7 +55,7 @@ def load_probes(con, *, seed: int, n_facts: int, n_sentences: int) -> ProbeSet:
                     sentence_prompts=prompts, sentence_labels={k: np.array(v, dtype=bool) for k, v in labels.items()})
 
 
-def evaluate(model, tok, probes: ProbeSet, batch_size: int = 64) -> dict[str, float | None]:
+def probe_accuracy(model, tok, probes: ProbeSet, batch_size: int = 64) -> dict[str, float | None]:
     """{gen_acc, tf_acc, not_acc, and_acc, or_acc}; None where the probe set has no items of a kind."""
     from kgedit.lm.decoding import greedy_decode
     from kgedit.lm.scoring import p_true

@@ -102,7 +102,7 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     from transformers import MistralForCausalLM
 
     from kgedit.lm.data import PackedStream
-    from kgedit.lm.probes import evaluate
+    from kgedit.lm.probes import probe_accuracy
 
     config.check()
     out, world_db = Path(out), Path(world_db)
@@ -160,7 +160,7 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
         if loss_n:
             last_loss = float(loss_sum) / loss_n
         with autocast:
-            metrics = evaluate(model, tok, probes)
+            metrics = probe_accuracy(model, tok, probes)
         row = {"step": step, "tokens": step * tokens_per_step, "loss": last_loss, "lr": sched.get_last_lr()[0],
                "tokens_per_s": window_tokens / window_time if window_time else 0.0,
                "elapsed_s": kcfg.elapsed_s, **metrics}

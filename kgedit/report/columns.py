@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kgedit.evaluate.cases import PROBES
+from kgedit.evaluate.case_set import PROBES
 from kgedit.evaluate.counterfact import SCORES
 
 

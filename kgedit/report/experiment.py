@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kgedit import db
-from kgedit.evaluate.cases import PROBES
+from kgedit.evaluate.case_set import PROBES
 from kgedit.evaluate.counterfact import SCORES
 from kgedit.evaluate.results import open_results, read_results
 from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, LOGIC_COLUMNS, SPLIT_TITLES

@@ -131,7 +131,7 @@ def test_top_k_from_the_support_equals_probing_all_k_objects(bayes_world):
     """The query probes only objects that can differ from the unlisted level (+ `top` representatives)."""
     import pyarrow as pa
 
-    from kgedit.bayes.beliefs import evaluate
+    from kgedit.bayes.beliefs import scenario_beliefs
 
     con = db.connect(bayes_world, read_only=True)
     objects = [r[0] for r in con.execute("SELECT object_id FROM objects ORDER BY object_idx").fetchall()]
@@ -140,7 +140,7 @@ def test_top_k_from_the_support_equals_probing_all_k_objects(bayes_world):
                         ("P(occupation | subject=Cy, educated_at=Yale @ n=7)", ("E:Cy", "R0", "E:Yale", 7.0)),
                         ("P(occupation | subject=Ann, occupation=lawyer @ n=3)", ("E:Ann", "R1", "E:lawyer", 3.0))]:
         subject = "E:" + query.split("subject=")[1].split(",")[0].rstrip(")")
-        full = evaluate(con, pa.table({"scenario_id": [1], "subject_id": [edit[0]], "relation_id": [edit[1]],
+        full = scenario_beliefs(con, pa.table({"scenario_id": [1], "subject_id": [edit[0]], "relation_id": [edit[1]],
                                        "object_id": [edit[2]], "weight": [edit[3]]}),
                         pa.table({"probe_id": range(6), "scenario_id": [1] * 6, "subject_id": [subject] * 6,
                                   "relation_id": ["R1"] * 6, "object_id": objects})).to_pylist()

@@ -12,7 +12,7 @@ import pytest
 
 from kgedit import db
 from kgedit.bayes import fit
-from kgedit.bayes.beliefs import base_beliefs, edit_targets, evaluate
+from kgedit.bayes.beliefs import base_beliefs, edit_targets, scenario_beliefs
 from kgedit.bayes.dense import DenseModel, evidence_rows
 from kgedit.bayes.edits import edit_weights
 from kgedit.errors import KgeditError, SchemaError
@@ -37,7 +37,7 @@ def beliefs(con, probes, edit=None):
     table = pa.table({"probe_id": list(range(len(probes))), "scenario_id": [1] * len(probes),
                       "subject_id": [p[0] for p in probes], "relation_id": [p[1] for p in probes],
                       "object_id": [p[2] for p in probes]})
-    out = evaluate(con, scenarios, table).to_pylist()
+    out = scenario_beliefs(con, scenarios, table).to_pylist()
     return {probes[row["probe_id"]]: (row["belief"], row["probability"]) for row in out}
 
 
@@ -58,7 +58,7 @@ def test_direct_beliefs_match_hand_arithmetic(con):
     # lawyer (1/6 + 1/5 - 1/5) / 2 = 1/12; any other (1/6 + 1/5) / 2 = 11/60.
     # Bob has upstream evidence, so his occupation TARGET is the marginal; its direct part is checked below.
     assert beliefs(con, [("E:Bob", OCC, "E:lawyer")])[("E:Bob", OCC, "E:lawyer")][0] == "marginal"
-    direct = evaluate(con, pa.table({"scenario_id": [1], "subject_id": ["E:Bob"], "relation_id": [EDU],
+    direct = scenario_beliefs(con, pa.table({"scenario_id": [1], "subject_id": ["E:Bob"], "relation_id": [EDU],
                                      "object_id": ["E:Yale"], "weight": [0.0]}),
                       pa.table({"probe_id": [0, 1], "scenario_id": [1, 1], "subject_id": ["E:Bob"] * 2,
                                 "relation_id": [OCC] * 2, "object_id": ["E:lawyer", "E:tennis"]})).to_pylist()

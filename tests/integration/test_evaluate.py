@@ -13,7 +13,7 @@ import pytest
 from kgedit import db
 from kgedit.editors.base import EditOutcome, Editor
 from kgedit.errors import KgeditError
-from kgedit.evaluate.cases import CaseSet
+from kgedit.evaluate.case_set import CaseSet
 from kgedit.evaluate.config import EvalConfig
 from kgedit.evaluate.measure import Measurement
 from kgedit.evaluate.results import RESULT_TABLES, open_results
