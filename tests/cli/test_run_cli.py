@@ -59,6 +59,7 @@ RUN = """
 out = "{out}"
 device = "cpu"
 [world]
+source = "synthetic"
 subjects = 120
 [cases]
 n = 10
