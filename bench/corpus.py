@@ -47,8 +47,11 @@ def measure(name: str, con: db.Connection, facts: int | None) -> None:
     n_world = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
     steps: list[tuple[str, float]] = []
     start = time.perf_counter()
-    counts = generate_corpus(con, CorpusConfig(facts=facts),
-                             progress=lambda what, _d, _n: steps.append((what, time.perf_counter() - start)))
+
+    def progress(_what: str, _done: int, _total: int | None, _unit: str, step: str) -> None:
+        steps.append((step or "done", time.perf_counter() - start))
+
+    counts = generate_corpus(con, CorpusConfig(facts=facts), progress=progress)
     seconds = time.perf_counter() - start
     print(f"\n== {name}: world facts {n_world:,}, corpus facts {counts['corpus_facts']:,}")
     print(f"   sentences {counts['sentences']:,}, documents {counts['documents']:,}, evidence {counts['evidence']:,}")

@@ -12,6 +12,7 @@ from kgedit.bayes.fit import FitConfig, fit
 from kgedit.report.render import render_rows
 
 from .common import DbOption, new_app, option, out
+from .progress import progress_display
 
 bayes_app = new_app("The rational agent: fit posteriors from the evidence table, export networks.")
 
@@ -27,7 +28,8 @@ def fit_command(db_path: Path = DbOption, prior_mass: float = option(FitConfig, 
     FitConfig(prior_mass=prior_mass).check()    # before the database is opened
     con = db.connect(db_path, create=False)     # a missing --db is an error, never a new empty file
     try:
-        summary = fit(con, prior_mass=prior_mass, progress=lambda step: typer.echo(f"fit: {step}", err=True))
+        with progress_display() as progress:
+            summary = fit(con, prior_mass=prior_mass, progress=progress)
     finally:
         con.close()
     out(render_rows(["objects (K)", "prior mass", "evidence rows", "(subject, relation) beliefs", "conditional values"],

@@ -11,6 +11,7 @@ from kgedit.cases.config import CasesConfig
 from kgedit.report.render import render_rows, to_json
 
 from .common import DbOption, OutputFormat, new_app, option, out
+from .progress import progress_display
 
 cases_app = new_app("Benchmark cases: edit requests, probes and their Bayesian targets (SPEC 6).")
 
@@ -26,9 +27,6 @@ def generate(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format of the summary."),
 ) -> None:
     """Sample cases, score their probes with the Bayesian model (fits it first if needed), write the tables."""
-    from rich.console import Console
-    from rich.progress import Progress
-
     from kgedit.cases.build import generate_cases
 
     config = CasesConfig(n=n, seed=seed, target=target, weight=weight)
@@ -36,12 +34,7 @@ def generate(
     # A missing file is an error (with the command that builds one), never a new empty database.
     con = db.connect(db_path, read_only=True) if not db_path.is_file() else db.connect(db_path)
     try:
-        with Progress(transient=True, console=Console(stderr=True)) as bar:
-            task = bar.add_task("cases", total=None)
-
-            def progress(what: str, done: int, total: int) -> None:
-                bar.update(task, description=what, completed=done, total=total)
-
+        with progress_display() as progress:
             summary = generate_cases(con, config, overwrite=overwrite, db_label=str(db_path), progress=progress)
     finally:
         con.close()

@@ -13,6 +13,7 @@ from kgedit.errors import KgeditError
 from kgedit.report.render import render_rows
 
 from .common import DbOption, OutputFormat, new_app, option, out
+from .progress import progress_display
 
 corpus_app = new_app("Sentences, documents and evidence written from the world (SPEC §2–3).")
 
@@ -42,8 +43,6 @@ def generate(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format of the summary."),
 ) -> None:
     """Generate facts' distributions, sentences, documents and evidence into the world database."""
-    from rich.progress import Progress
-
     from kgedit.corpus.build import generate_corpus
 
     config = CorpusConfig(facts=facts, seed=seed, doc_resamples=doc_resamples,
@@ -51,12 +50,7 @@ def generate(
     config.check()  # before the progress bar takes the terminal
     con = _open_world(db_path, read_only=False)
     try:
-        with Progress(transient=True, console=_stderr_console()) as bar:
-            task = bar.add_task("corpus", total=None)
-
-            def progress(what: str, done: int, total: int) -> None:
-                bar.update(task, description=what, completed=done, total=total)
-
+        with progress_display() as progress:
             counts = generate_corpus(con, config, overwrite=overwrite, progress=progress)
     finally:
         con.close()
@@ -95,9 +89,3 @@ def stats(
     finally:
         con.close()
     out(render_rows(columns, rows, fmt.value))
-
-
-def _stderr_console():
-    from rich.console import Console
-
-    return Console(stderr=True)

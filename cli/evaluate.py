@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -11,6 +10,7 @@ from kgedit.errors import KgeditError
 from kgedit.evaluate.config import EvalConfig, TableOptions
 
 from .common import DbOption, OutputFormat, option, out, print_error
+from .progress import progress_display
 
 MatchOption = option(TableOptions, "match")
 ProbOption = option(TableOptions, "prob")
@@ -47,8 +47,6 @@ def evaluate_command(
 ) -> None:
     """Edit every case with the editor, measure the LM before and after, print Tables 4/5 and the
     CounterFact scores (or, with --sequential, the degradation curve)."""
-    from rich.console import Console
-
     from kgedit.evaluate.config import EvalConfig
     from kgedit.evaluate.run import evaluate
     from kgedit.evaluate.tables import check_options
@@ -62,9 +60,8 @@ def evaluate_command(
                         cases=cases, seed=seed, device=device, batch_size=batch_size, trace=trace,
                         parallel_edits=parallel_edits)
     config.check()      # before the progress bar: a bad option is one clean error
-    console = Console(stderr=True)
     try:
-        with _progress_bar(console) as progress:
+        with progress_display() as progress:
             summary = evaluate(config, out_dir, progress=progress)
     except KeyboardInterrupt:
         print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
@@ -72,31 +69,14 @@ def evaluate_command(
         raise typer.Exit(130) from None
     resumed = f", {summary.resumed_cases} from an earlier run" if summary.resumed_cases else ""
     parallel = f", {summary.parallel_edits} edits at a time" if summary.parallel_edits > 1 else ""
-    console.print(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "
-                  f"(edits {summary.edit_seconds:.1f} s{parallel}, pre-edit scoring {summary.pre_seconds:.1f} s); "
-                  f"results in {out_dir}/")
+    typer.echo(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "
+               f"(edits {summary.edit_seconds:.1f} s{parallel}, pre-edit scoring {summary.pre_seconds:.1f} s); "
+               f"results in {out_dir}/", err=True)
     out(render_results(out_dir, match=match, prob=prob, weight=weight, paper=paper))
-
-
-@contextmanager
-def _progress_bar(console):
-    """A rich progress bar on stderr, driven by the library's (phase, done, total) callback."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-               TimeRemainingColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("loading", total=None)
-
-        def progress(phase: str, done: int, total: int) -> None:
-            bar.update(task, description=phase, completed=done, total=total)
-        yield progress
 
 
 def _sequential(model: Path, db_path: Path, editor: str, sets: list[str], counts: str, seed: int, device: str,
                 batch_size: int, out_dir: Path) -> None:
-    from rich.console import Console
-
     from kgedit.evaluate.sequential import SequentialConfig, parse_checkpoints, run_sequential
     from kgedit.report.tables import render_sequential
 
@@ -104,15 +84,14 @@ def _sequential(model: Path, db_path: Path, editor: str, sets: list[str], counts
                               editor=editor, editor_params=_parse_sets(sets), seed=seed, device=device,
                               batch_size=batch_size)
     config.check()
-    console = Console(stderr=True)
     try:
-        with _progress_bar(console) as progress:
+        with progress_display() as progress:
             result = run_sequential(config, out_dir, progress=progress)
     except KeyboardInterrupt:
         print_error("Interrupted; a sequential run keeps nothing half-done.", "Run the same command again.")
         raise typer.Exit(130) from None
-    console.print(f"{result['runtime_per_edit']['n']} cumulative edits in {result['wall_seconds']:.1f} s; "
-                  f"results and degradation.png in {out_dir}/")
+    typer.echo(f"{result['runtime_per_edit']['n']} cumulative edits in {result['wall_seconds']:.1f} s; "
+               f"results and degradation.png in {out_dir}/", err=True)
     out(render_sequential(result))
 
 

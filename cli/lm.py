@@ -12,6 +12,7 @@ from kgedit.lm.presets import DEFAULT_PRESET, get_preset
 from kgedit.report.render import render_rows
 
 from .common import DbOption, OutputFormat, new_app, option, out
+from .progress import progress_display
 
 lm_app = new_app("Language model: the world's own BPE tokenizer (pretraining is `kgedit train`).")
 
@@ -29,7 +30,8 @@ def tokenizer_command(
     """Train a byte-level BPE on the corpus documents; save tokenizer.json; record corpus_token_counts."""
     from kgedit.lm.tokenizer import build_tokenizer
 
-    tok, rows = build_tokenizer(db_path, out_dir, vocab_size, overwrite=overwrite)
+    with progress_display() as progress:
+        tok, rows = build_tokenizer(db_path, out_dir, vocab_size, overwrite=overwrite, progress=progress)
     typer.echo(f"Tokenizer with {len(tok)} tokens saved to {out_dir / 'tokenizer.json'}; "
                f"token counts written to corpus_token_counts in {db_path}.", err=True)
     out(render_rows(["kind", "n_texts", "n_tokens", "mean_tokens"], [r[:4] for r in rows], fmt.value))
@@ -46,24 +48,12 @@ def train_command(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
 ) -> None:
     """Pretrain a Mistral model from scratch on the world's documents; evaluate probes; save checkpoints."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from kgedit.lm.train import train
 
     config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device)
     config.check()  # before the progress bar takes the terminal
-    columns = (TextColumn("training"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
-               TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task("train", total=None, info="preparing data")
-
-        def on_progress(p) -> None:
-            acc = p.metrics.get("gen_acc")
-            info = f"loss {p.loss:.3f}  {p.tokens_per_s:,.0f} tok/s" + (f"  gen acc {acc:.2f}" if acc is not None else "")
-            bar.update(task, completed=p.step, total=p.total_steps, info=info)
-
-        result = train(db_path, out_dir, config, resume=resume, progress=on_progress)
+    with progress_display() as progress:
+        result = train(db_path, out_dir, config, resume=resume, progress=progress)
     row = [result.step, result.total_steps, result.tokens, round(result.elapsed_s, 1),
            *(result.final.get(k) for k in ("gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc"))]
     out(render_rows(["step", "total_steps", "tokens", "train_s", "gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc"],

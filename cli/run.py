@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 
 import typer
 
 from kgedit.errors import KgeditError
 
 from .common import out, print_error
+from .progress import progress_display
 
 
 def run_command(
@@ -22,11 +24,6 @@ def run_command(
                                    "results, report)."),
 ) -> None:
     """Run an experiment: world, corpus, Bayes fit, cases, LM, one evaluation per editor, report."""
-    import time
-
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from kgedit.experiment.config import BUILT_IN, built_in_text, load_experiment
     from kgedit.experiment.runner import check_out, plan, run_experiment
 
@@ -41,30 +38,12 @@ def run_command(
             out(f"{'run ' if runs else 'skip'}  {stage}")
         return
     check_out(exp, overwrite=overwrite)    # before the progress bar takes the terminal
-    console = Console(stderr=True)
-    started: dict[str, float] = {}
-    columns = (TextColumn("[bold]{task.fields[stage]}[/bold] {task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
     t0 = time.perf_counter()
     try:
-        with Progress(*columns, console=console, transient=True) as bar:
-            task = bar.add_task("", total=None, stage="")
-            current = {"stage": None}
-
-            def progress(stage: str, what: str, done: float, total: float | None) -> None:
-                if current["stage"] != stage:
-                    if current["stage"] is not None and current["stage"] in started:
-                        console.print(f"  done  {current['stage']} ({time.perf_counter() - started[current['stage']]:.1f} s)")
-                    current["stage"] = stage
-                    if what == "unchanged, skipped":
-                        console.print(f"  skip  {stage} (unchanged)")
-                    else:
-                        started[stage] = time.perf_counter()
-                bar.update(task, description=what, completed=done, total=total, stage=stage)
-
-            summary = run_experiment(exp, progress, overwrite=overwrite)
-            if current["stage"] in started:
-                console.print(f"  done  {current['stage']} ({time.perf_counter() - started[current['stage']]:.1f} s)")
+        with progress_display() as display:
+            stages = StageLines(display)
+            summary = run_experiment(exp, stages, overwrite=overwrite)
+            stages.finish()
     except KeyboardInterrupt:
         print_error("Interrupted; finished stages are kept and pretraining and evaluation resume.",
                     "Run the same command again to continue.")
@@ -75,5 +54,33 @@ def run_command(
     for editor, folder in summary.results.items():
         out(f"\n=== editor: {editor} ===")
         out(render_results(folder, match=r["match"], prob=r["prob"], weight=r["weight"], counterfact=False))
-    console.print(f"Experiment finished in {time.perf_counter() - t0:.0f} s; report: {summary.report.parent}/report.html "
-                  f"(and report.md); stages run: {', '.join(summary.ran) or 'none'}.")
+    typer.echo(f"Experiment finished in {time.perf_counter() - t0:.0f} s; report: {summary.report.parent}/report.html "
+               f"(and report.md); stages run: {', '.join(summary.ran) or 'none'}.", err=True)
+
+
+class StageLines:
+    """The progress display of `kgedit run`, plus a line of its own when a stage is skipped or done (with
+    its time). The runner names each task 'stage: what' (kgedit.progress.within)."""
+
+    def __init__(self, display) -> None:
+        self._display = display
+        self._stage: str | None = None
+        self._started: float | None = None     # None: the current stage was skipped
+
+    def __call__(self, what: str, done: int, total: int | None, unit: str = "steps", note: str = "") -> None:
+        from kgedit.experiment.runner import SKIPPED
+
+        stage, _, task = what.partition(": ")
+        if stage != self._stage:
+            self.finish()
+            self._stage, self._started = stage, None if task == SKIPPED else time.perf_counter()
+        if task == SKIPPED:
+            self._display.message(f"  skip  {stage} (unchanged)")
+        else:
+            self._display(what, done, total, unit, note)
+
+    def finish(self) -> None:
+        """The current stage is done."""
+        if self._started is not None:
+            self._display.message(f"  done  {self._stage} ({time.perf_counter() - self._started:.1f} s)")
+            self._started = None

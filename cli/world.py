@@ -12,6 +12,7 @@ from kgedit.report.render import render_rows, to_json
 from kgedit.world.build import WorldOptions
 
 from .common import DbOption, OutputFormat, new_app, option, out, warn
+from .progress import progress_display
 
 world_app = new_app("Build a world (knowledge graph) from Wikidata5m files or the synthetic source; describe it.")
 
@@ -42,8 +43,8 @@ def build_command(
                                                     read_n_facts=read_n_facts, n_relations=n_relations,
                                                     relations=relations, direction=direction))
     config.check()  # every number before any work
-    counts = _with_progress(lambda progress: world_build.build_world(db_path, config, overwrite=overwrite,
-                                                                     progress=progress))
+    with progress_display() as progress:
+        counts = world_build.build_world(db_path, config, overwrite=overwrite, progress=progress)
     for key, what, path in (("duplicate_entity_ids", "entity", entities),
                             ("duplicate_relation_ids", "relation", relations_file)):
         if counts.get(key):
@@ -51,15 +52,6 @@ def build_command(
                  "used, the others ignored.")
     rows = [(key, value) for key, value in counts.items()]
     out(render_rows(["count", "value"], rows, "table", title=f"World written to {db_path}"))
-
-
-def _with_progress(work):
-    """A spinner on stderr naming the current step (the library reports steps through a callback)."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    with console.status("building the world") as status:
-        return work(lambda step: status.update(step))
 
 
 @world_app.command("info")

@@ -12,11 +12,11 @@ regenerated: they open the database read-only and must stay fast, so they cannot
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from kgedit import checks, db
 from kgedit.errors import KgeditError, SchemaError
+from kgedit.progress import Progress, Steps
 from kgedit.settings import setting
 
 BAYES_TABLES = ("bayes_info", "bayes_counts", "bayes_totals", "bayes_shares", "bayes_conditional_totals",
@@ -99,7 +99,7 @@ def check_prior_mass(prior_mass: float, name: str = "--prior-mass") -> float:
 
 
 def fit(con: db.Connection, *, prior_mass: float = FitConfig.prior_mass,
-        progress: Callable[[str], None] | None = None) -> FitSummary:
+        progress: Progress | None = None) -> FitSummary:
     """(Re)build the bayes_* tables, views and macros from `evidence` in one transaction."""
     db.require_tables(con, WORLD_TABLES, "world", "kgedit world build --db PATH")
     db.require_tables(con, ("evidence",), "evidence table", "kgedit corpus generate --db PATH")
@@ -111,17 +111,17 @@ def fit(con: db.Connection, *, prior_mass: float = FitConfig.prior_mass,
     if bad:
         raise KgeditError(f"{bad} evidence rows name an object that is not in objects.",
                           "Rebuild the corpus from this world: kgedit corpus generate.")
+    step = Steps(progress, "fitting the Bayesian model", 2)
     with db.transaction(con):
         db.execute_script(con, "bayes_drop")
-        if progress:
-            progress("counts")
+        step("count tables")
         con.execute(db.load_sql("bayes_info"), {"prior_mass": prior_mass, "n_objects": k,
                                                 "corpus_fingerprint": corpus_fingerprint(con)})
         db.execute_script(con, "bayes_info_comments")
         db.execute_script(con, "bayes_fit")
-        if progress:
-            progress("views")
+        step("views and macros")
         db.execute_script(con, "views_bayes")
+    step.done()
     rows = con.execute(db.load_sql("bayes_fit_summary")).fetchall()[0]
     return FitSummary(n_objects=int(k), prior_mass=float(prior_mass), evidence_rows=int(rows[0]),
                       subject_relations=int(rows[1]), conditional_values=int(rows[2]))

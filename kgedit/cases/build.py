@@ -30,11 +30,11 @@ from kgedit.cases.config import CasesConfig
 from kgedit.cases.sampling import (DOWNSTREAM_CHANGE_PROBABILITY, ConditionalModes, TrainingFacts,
                                    choose_requests, draw_cases)
 from kgedit.errors import KgeditError, SchemaError
-from kgedit.progress import Progress, stepper
+from kgedit.progress import Progress, Steps
 
 CASES_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
-STEPS = 6
+STEPS = 5   # named steps reported to `progress`
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def generate_cases(con: db.Connection, config: CasesConfig, *, overwrite: bool =
     if cases_exist(con) and not overwrite:
         raise SchemaError("This database already has benchmark cases.",
                           "Pass --overwrite to replace them (the old ones are kept if generation fails).")
-    step = stepper(progress, STEPS)
+    step = Steps(progress, "generating cases", STEPS)
     from kgedit.bayes.fit import fit, fitted_prior_mass, is_current
 
     fitted_automatically = not is_current(con)     # no fit yet, or one older than the corpus
@@ -102,7 +102,7 @@ def generate_cases(con: db.Connection, config: CasesConfig, *, overwrite: bool =
             "parameters": json.dumps(params, sort_keys=True), "seed": config.seed,
             "n_eligible": draw.n_eligible_subjects, "target": config.target, "weight": config.weight,
             "fitted": fitted_automatically, "version": __version__})
-    step("done")
+    step.done()
     (n_linked, n_changes, n_reinforcing), = con.execute(db.load_sql("cases_summary")).fetchall()
     return CasesSummary(config.n, draw.n_eligible_subjects, n_linked, n_changes, n_reinforcing,
                         fitted_automatically)

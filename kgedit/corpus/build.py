@@ -22,13 +22,13 @@ from kgedit.corpus.generative import KIND_NAMES, Conditionals, WorldArrays, g_gr
 from kgedit.corpus.sentences import KIND_NAMES as SENTENCE_KINDS
 from kgedit.corpus.sentences import SentenceArrays, build_sentences
 from kgedit.errors import KgeditError, SchemaError
-from kgedit.progress import Progress, stepper
+from kgedit.progress import Progress, Steps
 
 WORLD_TABLES = ("entities", "relations", "relation_pairs", "facts", "objects")
 CORPUS_TABLES = ("corpus_facts", "gen_conditionals", "sentences", "documents", "evidence", "corpus_info")
 WORLD_COMMAND = "kgedit world build --db world.duckdb"
 
-STEPS = 7
+STEPS = 6   # named steps reported to `progress`
 
 
 def corpus_exists(con: db.Connection) -> bool:
@@ -62,7 +62,7 @@ def generate_corpus(con: db.Connection, config: CorpusConfig, *, overwrite: bool
 
 
 def _generate(con: db.Connection, config: CorpusConfig, overwrite: bool, progress: Progress | None) -> dict[str, int]:
-    step = stepper(progress, STEPS)
+    step = Steps(progress, "generating the corpus", STEPS)
     step("reading the world")
     world = load_world(con)
     if corpus_exists(con) and not overwrite:
@@ -97,7 +97,7 @@ def _generate(con: db.Connection, config: CorpusConfig, overwrite: bool, progres
                     {"parameters": json.dumps(params, sort_keys=True), "seed": config.seed,
                      "version": __version__})
         counts = {t: db.count_rows(con, t) for t in CORPUS_TABLES[:-1]}
-    step("done")
+    step.done()
     return counts
 
 

@@ -90,14 +90,14 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
         pending = [case_set.cases[c].edit_request() for c in pending_ids]
         if pending:
             if progress:
-                progress("preparing the editor", 0, 1)
+                progress("preparing the editor", 0, None)
             editor.prepare(world_db, pending)
         group_size = resolve_parallel_edits(config.parallel_edits, editor, pending, model)
         edit_seconds, t0 = 0.0, time.perf_counter()
         done = len(all_ids) - len(pending_ids)
         for g in range(0, len(pending_ids), group_size):
             if progress:
-                progress("editing", done, len(all_ids))
+                progress("editing", done, len(all_ids), "cases")
             group: list[Case] = case_set.select(pending_ids[g:g + group_size])
             outcomes, m = _edit_group(editor, measurer, group, [edit_seed(config.seed, c.case_id) for c in group],
                                       parallel=group_size > 1, trace=config.trace)
@@ -107,7 +107,7 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
             done += len(group)
         post_seconds = time.perf_counter() - t0
         if progress:
-            progress("editing", len(all_ids), len(all_ids))
+            progress("editing", len(all_ids), len(all_ids), "cases")
         n_done = len(finished_cases(con))
     summary = EvalSummary(out, len(all_ids), n_done, resumed, pre_seconds, edit_seconds, time.perf_counter() - start,
                           group_size, post_seconds)
@@ -129,12 +129,12 @@ def _pre_edit(con: db.Connection, case_set: CaseSet, measurer: Measurer, progres
     done = len(all_ids) - len(todo)
     for _, ids in sorted(chunks.items()):
         if progress:
-            progress("pre-edit beliefs", done, len(all_ids))
+            progress("pre-edit beliefs", done, len(all_ids), "cases")
         write_measurement(con, measurer.measure(case_set.select(ids), "pre"))
         done += len(ids)
     seconds = time.perf_counter() - t0
     if progress:
-        progress("pre-edit beliefs", len(all_ids), len(all_ids))
+        progress("pre-edit beliefs", len(all_ids), len(all_ids), "cases")
     return seconds
 
 

@@ -157,7 +157,7 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     editor = make_editor(config.editor, model, tok, config.editor_params)
     heldout = _heldout(world_db, config, [r.prompt for r in requests])
     if progress:
-        progress("preparing the editor", 0, 1)
+        progress("preparing the editor", 0, None)
     editor.prepare(world_db, requests)
 
     def measure(n: int, seconds: float) -> dict[str, Any]:
@@ -172,12 +172,12 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     try:
         for i, request in enumerate(requests):
             if progress:
-                progress("editing (no reset)", i, n_max)
+                progress("editing (no reset)", i, n_max, "edits")
             outcome = editor.edit([request], seed=edit_seed(config.seed, request.case_id))
             edits.append((i + 1, request.case_id, outcome.seconds, outcome.final_loss))
             if i + 1 in config.checkpoints:
                 if progress:
-                    progress(f"measuring after {i + 1} edits", i + 1, n_max)
+                    progress("editing (no reset)", i + 1, n_max, "edits", f"measuring after {i + 1} edits")
                 points.append(measure(i + 1, sum(e[2] for e in edits)))
     finally:
         editor.reset()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from kgedit.errors import KgeditError
 from kgedit.evaluate.results import fingerprint
 from kgedit.experiment.config import (Experiment, cases_config, corpus_config, eval_config, train_config,
                                       world_source)
+from kgedit.progress import Progress, within
 
 STATE_FILE = "experiment.json"
 # What a run writes in its folder besides STATE_FILE, by stage. A run replaces only what STATE_FILE records
@@ -29,8 +29,8 @@ STATE_FILE = "experiment.json"
 STAGE_OUTPUTS = {"world": ("world.duckdb", "world.duckdb.wal"), "lm": ("ckpt", "lm.key"), "evaluate": ("results",),
                  "report": ("report",)}
 OUTPUTS = tuple(name for names in STAGE_OUTPUTS.values() for name in names)
-# (stage, what it is doing, done, total); total None: indeterminate
-Progress = Callable[[str, str, float, float | None], None]
+# What a skipped stage reports, within its stage, as its only task.
+SKIPPED = "unchanged, skipped"
 
 
 @dataclass
@@ -144,7 +144,6 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
     keys, state, owned = stage_keys(exp), _present_state(exp), _owned(out)
     summary = RunSummary(out)
     world_db = out / "world.duckdb"
-    report = progress or (lambda *a: None)
 
     def done(stage: str) -> None:
         state[stage] = keys[stage]
@@ -154,7 +153,8 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
     def fresh(stage: str) -> bool:
         if state.get(stage) == keys[stage]:
             summary.skipped.append(stage)
-            report(stage, "unchanged, skipped", 1, 1)
+            if progress:
+                within(progress, stage)(SKIPPED, 1, 1)
             return False
         state.pop(stage, None)
         owned.update(STAGE_OUTPUTS.get(stage.split(":")[0], ()))   # recorded before the stage writes them
@@ -162,31 +162,32 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
         return True
 
     if fresh("world"):
-        _world(exp, world_db, lambda what: report("world", what, 0, None))
+        _world(exp, world_db, within(progress, "world"))
         done("world")
     if fresh("corpus"):
-        _with_db(world_db, lambda con: _corpus(exp, con, lambda w, d, t: report("corpus", w, d, t)))
+        _with_db(world_db, lambda con: _corpus(exp, con, within(progress, "corpus")))
         done("corpus")
     if fresh("bayes"):
-        _with_db(world_db, lambda con: _bayes(exp, con, lambda w: report("bayes", w, 0, None)))
+        _with_db(world_db, lambda con: _bayes(exp, con, within(progress, "bayes")))
         done("bayes")
     if fresh("cases"):
-        _with_db(world_db, lambda con: _cases(exp, con, world_db, lambda w, d, t: report("cases", w, d, t)))
+        _with_db(world_db, lambda con: _cases(exp, con, world_db, within(progress, "cases")))
         done("cases")
     ckpt = out / "ckpt"
     if fresh("lm"):
-        _lm(exp, world_db, ckpt, out, report)
+        _lm(exp, world_db, ckpt, out, within(progress, "lm"))
         done("lm")
     for editor in exp["evaluate"]["editors"]:
         stage = f"evaluate:{editor}"
         folder = out / "results" / editor
         if fresh(stage):
-            _evaluate(exp, editor, world_db, ckpt, folder, out, lambda w, d, t: report(stage, w, d, t))
+            _evaluate(exp, editor, world_db, ckpt, folder, out, within(progress, stage))
             done(stage)
         summary.results[editor] = folder
     from kgedit.report.experiment import write_report
 
-    report("report", "writing", 0, None)
+    if progress:
+        within(progress, "report")("writing the report", 0, None)
     owned.update(STAGE_OUTPUTS["report"])
     _write_state(out, exp, state, owned)
     summary.report = write_report(exp, ckpt, summary.results, out / "report")
@@ -225,7 +226,7 @@ def _cases(exp: Experiment, con, world_db: Path, progress) -> None:
     generate_cases(con, cases_config(exp), overwrite=True, db_label=str(world_db), progress=progress)
 
 
-def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, report: Progress) -> None:
+def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, progress: Progress | None) -> None:
     """Tokenizer and pretraining; a half-trained checkpoint of the same configuration is resumed."""
     from kgedit.lm import checkpoint as ck
     from kgedit.lm.presets import get_preset
@@ -240,16 +241,8 @@ def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, report: Progress
     if not resumable:
         shutil.rmtree(ckpt, ignore_errors=True)
         marker.write_text(key)
-        report("lm", "training the tokenizer", 0, None)
-        build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size)
-
-    def on_step(p) -> None:
-        acc = p.metrics.get("gen_acc") if p.metrics else None
-        what = f"pretraining {preset.name}: loss {p.loss:.3f}, {p.tokens_per_s:,.0f} tok/s" + (
-            f", gen. acc. {acc:.2f}" if acc is not None else "")
-        report("lm", what, p.step, p.total_steps)
-
-    train(world_db, ckpt, train_config(exp), resume=resumable, progress=on_step)
+        build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size, progress=progress)
+    train(world_db, ckpt, train_config(exp), resume=resumable, progress=progress)
 
 
 def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: Path, out: Path, progress) -> None:

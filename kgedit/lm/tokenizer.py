@@ -9,8 +9,10 @@ Byte-level means no unknown token: any Wikidata alias (accents, digits, CJK) is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from kgedit.progress import Progress
 
 BOS, EOS, PAD = "<s>", "</s>", "<pad>"
 SPECIAL_TOKENS = [PAD, BOS, EOS]   # ids 0, 1, 2
@@ -47,17 +49,19 @@ def encode(tok, texts: list[str]) -> list[list[int]]:
     return [e.ids for e in tok.backend_tokenizer.encode_batch(texts, add_special_tokens=False)]
 
 
-def document_texts(con, progress: Callable[[int], None] | None = None) -> Iterator[str]:
-    """Every document's text in document_id order, fetched in batches (never all in Python at once)."""
+def document_texts(con, progress: Progress | None = None) -> Iterator[str]:
+    """Every document's text in document_id order, fetched in batches (never all in Python at once);
+    `progress` hears of each batch as the task 'reading documents'."""
     from kgedit import db
 
-    cur = con.execute(db.load_sql("lm_documents"))
+    cur, read = con.execute(db.load_sql("lm_documents")), 0
     while True:
         rows = cur.fetchmany(_BATCH)
         if not rows:
             return
+        read += len(rows)
         if progress:
-            progress(len(rows))
+            progress("reading documents", read, None, "documents")
         for _, text in rows:
             yield text
 
@@ -104,7 +108,7 @@ def check_vocab_size(vocab_size: int, name: str = "--vocab-size") -> int:
                           hint=f"Byte-level BPE needs 259 base tokens; use {MIN_VOCAB} to {MAX_VOCAB:,}.")
 
 
-def build_tokenizer(world_db, out, vocab_size: int, *, overwrite: bool = False):
+def build_tokenizer(world_db, out, vocab_size: int, *, overwrite: bool = False, progress: Progress | None = None):
     """`kgedit lm tokenizer`: train on the world's documents, save into `out`, record token counts.
 
     Returns (tokenizer, token-count rows)."""
@@ -125,7 +129,9 @@ def build_tokenizer(world_db, out, vocab_size: int, *, overwrite: bool = False):
     con = db.connect(world_db)
     try:
         db.require_tables(con, ["documents", "sentences"], "corpus", f"kgedit corpus generate --db {world_db}")
-        tok = train_tokenizer(document_texts(con), vocab_size)
+        tok = train_tokenizer(document_texts(con, progress), vocab_size)
+        if progress:
+            progress("counting tokens", 0, None)
         rows = write_token_counts(con, tok)
     finally:
         con.close()

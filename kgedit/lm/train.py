@@ -14,8 +14,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,19 +26,10 @@ from kgedit.lm import checkpoint as ckpt
 from kgedit.lm.config import TrainConfig
 from kgedit.lm.curves import PLOT_FILE, append_row, read_log, truncate_after
 from kgedit.lm.presets import mistral_config
+from kgedit.progress import Progress
 from kgedit.report.plots import plot_curves
 
 CORPUS_TABLES = ("documents", "sentences", "corpus_facts", "entities", "relations")
-
-
-@dataclass
-class TrainProgress:
-    step: int
-    total_steps: int
-    tokens: int
-    loss: float
-    tokens_per_s: float
-    metrics: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,7 +86,7 @@ def _check_out(out: Path, resume: bool) -> None:
 
 
 def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = False,
-          progress: Callable[[TrainProgress], None] | None = None, stop_after_steps: int | None = None) -> TrainResult:
+          progress: Progress | None = None, stop_after_steps: int | None = None) -> TrainResult:
     """Train (or resume) into `out`. stop_after_steps ends this run early with a checkpoint (tests, budgets)."""
     import torch
     from transformers import MistralForCausalLM
@@ -116,6 +106,8 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     if saved and budget != saved.tokens_budget:
         raise KgeditError(f"{out} was started with a budget of {saved.tokens_budget} tokens, not {budget}.",
                           "Resume without --tokens (the learning-rate schedule depends on the budget).")
+    if progress:
+        progress("preparing the data", 0, None)
     device = ckpt.resolve_device(config.device)
     if device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):    # a user's setting wins (torch reads it)
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
@@ -200,8 +192,9 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
         if step % save_every == 0 or step == end:
             save()
         if progress:
-            progress(TrainProgress(step, total_steps, step * tokens_per_step, last_loss,
-                                   window_tokens / window_time if window_time else 0.0, metrics))
+            acc = f", gen. acc. {metrics['gen_acc']:.2f}" if "gen_acc" in metrics else ""
+            progress(f"pretraining {preset.name}", step, total_steps, "steps",
+                     f"loss {last_loss:.3f}, {window_tokens / window_time if window_time else 0.0:,.0f} tok/s{acc}")
     if not metrics and (log := read_log(out)):   # nothing evaluated in this run: report the last row
         metrics = {k: log[-1][k] for k in ("gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc")}
     return TrainResult(out, step, total_steps, step * tokens_per_step, kcfg.elapsed_s, metrics)

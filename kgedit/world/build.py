@@ -8,12 +8,12 @@ rules on which option applies to which source, for both.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kgedit import checks, db
 from kgedit.errors import KgeditError
+from kgedit.progress import Progress
 from kgedit.settings import default_of, setting
 from kgedit.world.choice import DEFAULT_N_RELATIONS, relation_options
 from kgedit.world.wikidata import WikidataSource, import_wikidata
@@ -105,7 +105,7 @@ def source_config(options: WorldOptions, name: checks.Namer = checks.option_name
 
 
 def build_world(path: str | os.PathLike[str], source: WikidataSource | SyntheticSource, *, overwrite: bool = False,
-                progress: Callable[[str], None] | None = None) -> dict[str, int]:
+                progress: Progress | None = None) -> dict[str, int]:
     """Build a world database at `path` (all or nothing: a failure leaves no file and keeps an old one)."""
     source.check()
     with db.building(path, overwrite=overwrite) as con:
@@ -113,6 +113,6 @@ def build_world(path: str | os.PathLike[str], source: WikidataSource | Synthetic
             from kgedit.world.synthetic import write_synthetic_world
 
             if progress:
-                progress("generating the synthetic world")
+                progress("generating the synthetic world", 0, None)
             return write_synthetic_world(con, subjects=source.subjects, seed=source.seed)
         return import_wikidata(con, source, progress)

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from kgedit import checks, db
 from kgedit.errors import InputFileError, KgeditError
+from kgedit.progress import Progress, Steps
 from kgedit.world import choice, pairing, tables
 
-Progress = Callable[[str], None]
 GZIP_MAGIC = b"\x1f\x8b"
 
 # (temp table, role in messages, what a line must look like)
@@ -77,7 +77,7 @@ class WikidataSource:
 
 def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progress | None = None) -> dict[str, int]:
     """Write every world table into `con` (an empty database) from the files; returns the counts."""
-    step = progress or (lambda _msg: None)
+    step = Steps(progress, "importing Wikidata", 6 if source.subjects is None else 7)
     db.execute_script(con, "world")
     step("reading files")
     n_read = _read_files(con, source)
@@ -111,6 +111,7 @@ def import_wikidata(con: db.Connection, source: WikidataSource, progress: Progre
     if source.subjects is not None:
         step(f"sampling {source.subjects} subjects")
         _sample_subjects(con, source)
+    step.done()
     dropped = con.execute("SELECT count(*) FROM name_losers").fetchone()[0]
     duplicate_ids = con.execute(db.load_sql("world_duplicate_ids")).fetchone()
     return tables.write_build_info(con, source=source.source_name, parameters=source.parameters(),

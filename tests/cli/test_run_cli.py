@@ -52,3 +52,39 @@ def test_run_with_an_empty_or_file_out_is_a_clear_error(tmp_path):
     assert_user_error(runner.invoke(app, ["run", "--out", str(tmp_path / "file" / "sub"), "--plan"]),
                       "is a file, not a folder")
     assert (tmp_path / "file").read_text() == "the user's file"
+
+
+RUN = """
+[experiment]
+out = "{out}"
+device = "cpu"
+[world]
+source = "synthetic"
+subjects = 120
+[cases]
+n = 10
+[lm]
+tokens = 6000
+[evaluate]
+cases = 2
+editors = ["ft"]
+"""
+
+
+@pytest.mark.slow
+def test_run_with_stderr_in_a_file_reports_progress_during_pretraining(tmp_path):
+    """stderr is not a terminal here (as in a Slurm job or `2> log`): plain lines, not a silent bar."""
+    experiment = tmp_path / "exp.toml"
+    experiment.write_text(RUN.format(out=tmp_path / "exp"))
+    result = runner.invoke(app, ["run", str(experiment)], env={"KGEDIT_PROGRESS_INTERVAL": "0"})
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    done = [line for line in lines if line.startswith("  done  ")]
+    assert [line.split()[1] for line in done] == ["world", "corpus", "bayes", "cases", "lm", "evaluate:ft",
+                                                  "report"], result.stderr
+    pretraining = lines[lines.index(done[3]) + 1:lines.index(done[4])]
+    steps = [line for line in pretraining if line.startswith("lm: pretraining tiny: ")]
+    assert len(steps) >= 3, result.stderr
+    assert all(" steps/s, ETA " in line and "; loss " in line for line in steps[1:-1]), steps
+    assert " steps (100%), " in steps[-1] and ", in " in steps[-1], steps
+    assert "=== editor: ft ===" in result.stdout and "lm: pretraining" not in result.stdout

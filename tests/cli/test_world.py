@@ -24,6 +24,15 @@ def wikidata_args(folder=TINY, *extra):
             "--entities", str(folder / "entities.tsv"), "--relations-file", str(folder / "relations.tsv"), *extra]
 
 
+def after_progress(stderr: str) -> str:
+    """stderr from its first line that is not a plain progress line of the build (stderr is not a
+    terminal here, so progress comes as lines, before any message)."""
+    lines = stderr.splitlines(keepends=True)
+    while lines and lines[0].startswith(("importing Wikidata", "generating the synthetic world")):
+        lines.pop(0)
+    return "".join(lines)
+
+
 def assert_user_error(result, *fragments):
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
@@ -261,7 +270,8 @@ def test_an_unreadable_input_file_is_an_error_naming_it(tmp_path):
     args[args.index("--triples") + 1] = str(locked)
     proc = kgedit_without_read_permission(locked, *args)
     assert proc.returncode == 1, proc.stderr  # was 2: click's usage error "path ... is not readable"
-    assert proc.stderr.startswith(f"Error: The triples file {locked} is not readable (permission denied).\nHint: ")
+    assert after_progress(proc.stderr).startswith(f"Error: The triples file {locked} is not readable "
+                                                  "(permission denied).\nHint: ")
     assert "Traceback" not in proc.stderr and not (tmp_path / "w.duckdb").exists()
 
 
@@ -280,7 +290,8 @@ def test_duplicate_ids_are_a_warning_with_their_count(tmp_path):
     (tmp_path / "triples.tsv").write_text((TINY / "triples.tsv").read_text())
     result = runner.invoke(app, wikidata_args(tmp_path, "--n-relations", "4", "--db", str(tmp_path / "w.duckdb")))
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith(f"Warning: 2 entity id(s) appear on more than one line of {tmp_path / 'entities.tsv'}")
+    assert after_progress(result.stderr).startswith(f"Warning: 2 entity id(s) appear on more than one line of "
+                                                    f"{tmp_path / 'entities.tsv'}")
     assert "relation id(s)" not in result.stderr and "duplicate_entity_ids" in result.stdout
 
 

@@ -132,7 +132,7 @@ def test_interrupted_evaluation_resumes_without_loss_or_double_counting(pipeline
                         cases=10, device="cpu", parallel_edits=parallel_edits)
     evaluate(config, tmp_path / "straight")
 
-    def interrupt(phase, done, total):
+    def interrupt(phase, done, total, *_):
         if phase == "editing" and done == 6:
             raise KeyboardInterrupt
 

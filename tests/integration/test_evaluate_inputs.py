@@ -28,7 +28,7 @@ def _config(pipeline, **changes) -> EvalConfig:
 
 
 def _fail_at(phase: str, done: int):
-    def progress(now: str, count: int, total: int) -> None:
+    def progress(now: str, count: int, total: int | None, *_) -> None:
         if now == phase and count == done:
             raise RuntimeError("the device broke")
     return progress
