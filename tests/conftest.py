@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -57,6 +59,33 @@ def make_world(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _make
+
+
+class Pipeline(NamedTuple):
+    """The micro pipeline (tests/eval_world.py): world database with corpus, fit and cases; checkpoint."""
+    world: Path
+    checkpoint: Path
+
+
+@pytest.fixture(scope="session")
+def copy_pipeline(tmp_path_factory) -> Callable[[Path], Pipeline]:
+    """copy_pipeline(folder) -> a fresh copy of the micro pipeline in folder. The pipeline is built once per
+    session and only copies are handed out, so no test can change what another one reads."""
+    from tests.eval_world import build_pipeline
+
+    world, checkpoint = build_pipeline(tmp_path_factory.mktemp("built_pipeline"))
+
+    def copy(folder: Path) -> Pipeline:
+        return Pipeline(Path(shutil.copy2(world, folder)), Path(shutil.copytree(checkpoint, folder / checkpoint.name)))
+
+    return copy
+
+
+@pytest.fixture(scope="module")
+def pipeline(copy_pipeline, tmp_path_factory) -> Pipeline:
+    """This module's own copy of the micro pipeline: what its tests change (cases, key statistics cached
+    beside the checkpoint) reaches no other module."""
+    return copy_pipeline(tmp_path_factory.mktemp("pipeline"))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,5 +1,6 @@
-"""A small real pipeline for the editor and evaluator tests: synthetic world (120 subjects), corpus,
-Bayesian fit, 16 cases, and a kgedit checkpoint of a very small Mistral trained for a few steps."""
+"""The micro pipeline of the editor and evaluator tests (conftest's `pipeline` fixture builds it once per
+session): a synthetic world (120 subjects), its corpus, the Bayesian fit, 16 cases, and a kgedit checkpoint
+of a very small Mistral trained for a few steps."""
 
 from __future__ import annotations
 
@@ -22,20 +23,18 @@ MICRO = dataclasses.replace(get_preset("tiny"), name="tiny", hidden_size=32, int
                             eval_every_tokens=10**9, save_every_tokens=10**9, warmup_steps=5)
 
 
-def build_world(path: Path, *, subjects: int = 120, n_cases: int = N_CASES) -> Path:
-    con = db.connect(path)
+def build_pipeline(folder: Path) -> tuple[Path, Path]:
+    """world.duckdb (world, corpus, fit, cases) and ckpt/ (trained on it) in folder."""
+    world, ckpt = folder / "world.duckdb", folder / "ckpt"
+    con = db.connect(world)
     try:
-        write_synthetic_world(con, subjects=subjects, seed=3)
+        write_synthetic_world(con, subjects=120, seed=3)
         generate_corpus(con, CorpusConfig(seed=3))
-        generate_cases(con, CasesConfig(n=n_cases, seed=0))
+        generate_cases(con, CasesConfig(n=N_CASES, seed=0))      # fits the Bayesian model first
     finally:
         con.close()
-    return path
-
-
-def build_checkpoint(world: Path, out: Path) -> Path:
-    train(world, out, TrainConfig(preset=MICRO, n_probe_facts=5, n_probe_sentences=2))
-    return out
+    train(world, ckpt, TrainConfig(preset=MICRO, n_probe_facts=5, n_probe_sentences=2))
+    return world, ckpt
 
 
 def result_rows(out: Path) -> dict[str, list[tuple]]:

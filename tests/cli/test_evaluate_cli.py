@@ -8,20 +8,12 @@ import pytest
 from typer.testing import CliRunner
 
 from cli.app import app
-from tests.eval_world import build_checkpoint, build_world
 
 runner = CliRunner()
 
 
 def invoke(*args):
     return runner.invoke(app, [str(a) for a in args])
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("evaluate_cli")
-    world = build_world(folder / "world.duckdb")
-    return world, build_checkpoint(world, folder / "ckpt")
 
 
 def test_evaluate_prints_the_tables_and_report_reprints_them(pipeline, tmp_path):

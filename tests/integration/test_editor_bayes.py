@@ -8,18 +8,23 @@ import pytest
 import torch
 
 from kgedit import db
+from kgedit.cases.build import generate_cases
+from kgedit.cases.config import CasesConfig
 from kgedit.editors import EditRequest, make_editor
 from kgedit.errors import KgeditError
 from kgedit.lm.checkpoint import load_checkpoint
 from kgedit.lm.scoring import score
-from tests.eval_world import build_checkpoint, build_world
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("bayes_editor")
-    world = build_world(folder / "world.duckdb", n_cases=40)
-    return world, build_checkpoint(world, folder / "ckpt")
+def pipeline(pipeline):
+    """The micro pipeline with 40 cases in place of 16 (this module's copy; the checkpoint never saw cases)."""
+    con = db.connect(pipeline.world)
+    try:
+        generate_cases(con, CasesConfig(n=40, seed=0), overwrite=True)
+    finally:
+        con.close()
+    return pipeline
 
 
 def _cases(world, where="TRUE"):

@@ -11,14 +11,6 @@ from kgedit.editors import EditRequest, make_editor
 from kgedit.errors import KgeditError
 from kgedit.lm.checkpoint import load_checkpoint
 from kgedit.lm.scoring import score
-from tests.eval_world import build_checkpoint, build_world
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("finetune")
-    world = build_world(folder / "world.duckdb")
-    return world, build_checkpoint(world, folder / "ckpt")
 
 
 def _facts(world, n: int) -> list[tuple[str, str]]:

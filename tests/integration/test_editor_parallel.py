@@ -15,13 +15,13 @@ from kgedit.evaluate.config import EvalConfig
 from kgedit.evaluate.run import edit_seed, evaluate
 from kgedit.lm.checkpoint import load_checkpoint
 from kgedit.lm.scoring import score
-from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows
+from tests.eval_world import N_CASES, result_rows
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("parallel")
-    world = build_world(folder / "world.duckdb")
+def pipeline(pipeline):
+    """The micro pipeline and its cases as edit requests."""
+    world, ckpt = pipeline
     con = db.connect(world, read_only=True)
     try:
         rows = db.fetch(con, "SELECT c.case_id, c.edit_prompt, c.requested_object, c.subject_id, c.relation_id, "
@@ -30,7 +30,7 @@ def pipeline(tmp_path_factory):
     finally:
         con.close()
     requests = [EditRequest(p, t, cid, sid, rid, oid, s) for cid, p, t, sid, rid, oid, s in rows]
-    return world, build_checkpoint(world, folder / "ckpt"), requests
+    return world, ckpt, requests
 
 
 def _snapshot(model):

@@ -21,7 +21,7 @@ from kgedit.lm.checkpoint import load_checkpoint
 from kgedit.lm.config import TrainConfig
 from kgedit.lm.scoring import score
 from kgedit.lm.train import train
-from tests.eval_world import MICRO, build_world
+from tests.eval_world import MICRO
 
 # Two layers (rome edits layer 0 by the automatic rule, memit can be given both); small key statistics.
 MICRO2 = dataclasses.replace(MICRO, num_layers=2)
@@ -29,9 +29,9 @@ FAST = {"stats_tokens": "4000", "v_lr": "2.0", "clamp_norm_factor": "20"}
 
 
 @pytest.fixture(scope="module")
-def setup(tmp_path_factory):
+def setup(pipeline, tmp_path_factory):
     folder = tmp_path_factory.mktemp("rome")
-    world = build_world(folder / "world.duckdb")
+    world = pipeline.world
     train(world, folder / "ckpt", TrainConfig(preset=MICRO2, n_probe_facts=5, n_probe_sentences=2))
     con = db.connect(world, read_only=True)
     try:

@@ -9,14 +9,11 @@ from kgedit.editors import EditRequest, editor_names, make_editor
 from kgedit.errors import KgeditError
 from kgedit.lm.checkpoint import load_checkpoint
 from kgedit.lm.scoring import score
-from tests.eval_world import build_checkpoint, build_world
 
 
 @pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("editors")
-    world = build_world(folder / "world.duckdb")
-    return build_checkpoint(world, folder / "ckpt")
+def ckpt(pipeline):
+    return pipeline.checkpoint
 
 
 def _snapshot(model):

@@ -19,14 +19,7 @@ from kgedit.evaluate.measure import Measurement
 from kgedit.evaluate.results import RESULT_TABLES, open_results
 from kgedit.evaluate.run import evaluate
 from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, compute_tables
-from tests.eval_world import N_CASES, build_checkpoint, build_world, result_rows
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("evaluate")
-    world = build_world(folder / "world.duckdb")
-    return world, build_checkpoint(world, folder / "ckpt")
+from tests.eval_world import N_CASES, result_rows
 
 
 # --- the oracle: a "model" that answers from the Bayesian targets -----------------------------------

@@ -11,14 +11,6 @@ from kgedit.errors import KgeditError
 from kgedit.evaluate.config import EvalConfig
 from kgedit.evaluate.results import RESULTS_DB, open_results
 from kgedit.evaluate.run import evaluate
-from tests.eval_world import build_checkpoint, build_world
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("evaluate_inputs")
-    world = build_world(folder / "world.duckdb")
-    return world, build_checkpoint(world, folder / "ckpt")
 
 
 def _config(pipeline, **changes) -> EvalConfig:
