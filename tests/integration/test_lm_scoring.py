@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from kgedit import db
-from kgedit.lm.decoding import greedy_decode
+from kgedit.lm.decoding import cut_at_boundary, greedy_decode
+from kgedit.lm.probes import normalize_answer
 from kgedit.lm.scoring import p_true, score
 from kgedit.lm.tokenizer import build_tokenizer, encode
 from tests.lm_corpus import JOBS, SCHOOLS, SUBJECTS, write_corpus
@@ -126,3 +127,10 @@ def test_batched_cached_greedy_equals_uncached_single_prompt_greedy(model, tok):
     reference = [cut_at_boundary(_greedy_without_cache(model, tok, p, 6).split(tok.eos_token)[0]) for p in prompts]
     assert batched == single == reference
     assert len(set(batched)) > 1            # the random model does not just repeat one answer
+
+
+def test_answers_are_cut_at_the_first_boundary_and_normalised():
+    assert cut_at_boundary(' Yale. Ann Lee') == ' Yale'
+    assert cut_at_boundary(' Yale" is true') == ' Yale'
+    assert cut_at_boundary(' New York') == ' New York'
+    assert normalize_answer(' New York ') == 'new york'

@@ -7,26 +7,9 @@ import pytest
 
 from kgedit.errors import KgeditError
 from kgedit.lm.data import PackedStream
-from kgedit.lm.decoding import cut_at_boundary
-from kgedit.lm.presets import PRESETS, get_preset, mistral_config
-from kgedit.lm.probes import normalize_answer, sentence_prompt
+from kgedit.lm.presets import PRESETS, get_preset
+from kgedit.lm.probes import sentence_prompt
 from kgedit.lm.train import lr_factor
-
-
-def _n_params(name: str, vocab: int) -> int:
-    import torch
-    from transformers import MistralForCausalLM
-
-    with torch.device("meta"):
-        model = MistralForCausalLM(mistral_config(get_preset(name), vocab, bos_id=1, eos_id=2, pad_id=0))
-    return model.num_parameters()
-
-
-@pytest.mark.parametrize("name, vocab, low, high", [
-    ("tiny", 4096, 1.0e6, 3.0e6), ("small", 8192, 18e6, 22e6),
-    ("mistral-83m", 32000, 82.5e6, 83.5e6), ("mistral-162m", 32000, 161.5e6, 163e6)])
-def test_preset_parameter_counts_match_their_names(name, vocab, low, high):
-    assert low <= _n_params(name, vocab) <= high
 
 
 def test_paper_preset_has_the_paper_shape_and_lr():
@@ -81,10 +64,3 @@ def test_sentence_prompt_drops_the_truth_word():
     assert sentence_prompt('"not Ann Lee occupation chef" is false.') == '"not Ann Lee occupation chef" is'
     with pytest.raises(KgeditError):
         sentence_prompt("Ann Lee educated at Yale")
-
-
-def test_answers_are_cut_at_the_first_boundary_and_normalised():
-    assert cut_at_boundary(' Yale. Ann Lee') == ' Yale'
-    assert cut_at_boundary(' Yale" is true') == ' Yale'
-    assert cut_at_boundary(' New York') == ' New York'
-    assert normalize_answer(' New York ') == 'new york'
