@@ -123,13 +123,14 @@ def write_evidence(con, evidence) -> None:
                     [[i, f"E:{s}", rid[r], f"E:{o}", w, c] for i, (s, r, o, w, c) in enumerate(evidence)])
 
 
-@pytest.fixture
-def bayes_world(tmp_path: Path) -> Path:
-    """A fitted world database: BAYES_PAIRS/BAYES_FACTS/BAYES_EVIDENCE, fitted with kgedit.bayes.fit."""
+@pytest.fixture(scope="session")
+def copy_bayes_world(tmp_path_factory) -> Callable[[Path], Path]:
+    """copy_bayes_world(folder) -> a fresh copy of the fitted Bayes world in folder (built once per session;
+    only copies are handed out)."""
     from kgedit import db
     from kgedit.bayes import fit
 
-    path = tmp_path / "bayes.duckdb"
+    path = tmp_path_factory.mktemp("built_bayes_world") / "bayes.duckdb"
     con = db.connect(path)
     try:
         write_world(con, BAYES_PAIRS, BAYES_FACTS)
@@ -137,4 +138,10 @@ def bayes_world(tmp_path: Path) -> Path:
         fit(con)
     finally:
         con.close()
-    return path
+    return lambda folder: Path(shutil.copy2(path, folder))
+
+
+@pytest.fixture
+def bayes_world(copy_bayes_world, tmp_path: Path) -> Path:
+    """This test's own fitted world database: BAYES_PAIRS/BAYES_FACTS/BAYES_EVIDENCE, fitted with kgedit.bayes.fit."""
+    return copy_bayes_world(tmp_path)
