@@ -243,6 +243,7 @@ def building(path: str | os.PathLike[str], *, overwrite: bool) -> Iterator[Conne
     if not path.parent.is_dir():
         raise KgeditError(f"Folder {path.parent} does not exist." if not path.parent.exists()
                           else f"{path.parent} is a file, not a folder.", "Create it first or choose another --db.")
+    _not_a_folder(path)              # before the lock: a folder such as "." has no name to put a lock beside
     with _write_lock(path):
         _check_target(path, overwrite)
         _remove_leftovers(path)      # under the lock, any earlier build's temporary file is a dead one's
@@ -261,10 +262,14 @@ def building(path: str | os.PathLike[str], *, overwrite: bool) -> Iterator[Conne
                     leftover.unlink()
 
 
-def _check_target(path: Path, overwrite: bool) -> None:
+def _not_a_folder(path: Path) -> None:
     if path.is_dir():
         raise KgeditError(f"{path} is a folder, not a database file.",
                           f"Give a file path, e.g. --db {path / 'world.duckdb'}.")
+
+
+def _check_target(path: Path, overwrite: bool) -> None:
+    _not_a_folder(path)              # again under the lock: a folder may have appeared since
     if path.exists() and not path.is_file():
         raise KgeditError(f"{path} is not a regular file.", "Choose another --db.")
     if path.exists() and not overwrite:

@@ -45,7 +45,7 @@ DEFAULT_N_RELATIONS = 10
 RELATION_PRESETS = ("paper", "greedy")
 
 
-def parse_relation_list(text: str) -> list[str] | None:
+def parse_relation_list(text: str, option: str = "--relations") -> list[str] | None:
     """'P69,P106' -> ['P69', 'P106']; 'paper' -> the paper's ten; 'greedy' -> None (the greedy choice)."""
     preset = text.strip().lower()
     if preset == "paper":
@@ -54,14 +54,14 @@ def parse_relation_list(text: str) -> list[str] | None:
         return None
     ids = [part.strip() for part in text.split(",") if part.strip()]
     if not ids:
-        raise KgeditError("--relations is empty.", "Give relation ids like P69,P106 or a preset: paper, greedy")
+        raise KgeditError(f"{option} is empty.", "Give relation ids like P69,P106 or a preset: paper, greedy")
     close = difflib.get_close_matches(ids[0].lower(), RELATION_PRESETS, n=1) if len(ids) == 1 else []
     if close:
-        raise KgeditError(f"--relations {ids[0]!r} is not a preset.",
-                          f"Did you mean --relations {close[0]}? Presets: paper, greedy; or ids like P69,P106.")
+        raise KgeditError(f"{option} {ids[0]!r} is not a preset.",
+                          f"Did you mean {option} {close[0]}? Presets: paper, greedy; or ids like P69,P106.")
     duplicates = sorted({r for r in ids if ids.count(r) > 1})
     if duplicates:
-        raise KgeditError(f"--relations names {', '.join(duplicates)} more than once.", "Name each relation once.")
+        raise KgeditError(f"{option} names {', '.join(duplicates)} more than once.", "Name each relation once.")
     return ids
 
 
@@ -69,7 +69,7 @@ def relation_options(source: str, relations: str | None, n_relations: int | None
                      name: checks.Namer = checks.option_name) -> dict:
     """WikidataSource's relation_ids and n_relations from --relations/--n-relations (None: left out)."""
     text = DEFAULT_RELATIONS[source] if relations is None else relations
-    relation_ids = parse_relation_list(text)
+    relation_ids = parse_relation_list(text, name("relations"))
     if relation_ids is not None and n_relations is not None:
         left_out = f" (the default of source {source})" if relations is None else ""
         raise KgeditError(f"{name('n_relations')} only applies to the greedy choice, not to {name('relations')} "

@@ -33,6 +33,13 @@ def test_world_build_over_a_folder_fails_before_any_work(tmp_path):
     assert list((tmp_path / "folder").iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["folder"]
 
 
+def test_world_build_over_the_current_folder_fails_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for folder in (".", str(tmp_path) + "/."):
+        assert_user_error(kgedit("world", "build", "--db", folder), "is a folder, not a database file")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_world_build_under_a_file_fails_before_any_work(tmp_path):
     (tmp_path / "file").write_text("the user's file")
     assert_user_error(kgedit("world", "build", "--source", "synthetic", "--subjects", "20", "--db", str(tmp_path / "file" / "w.duckdb")),
