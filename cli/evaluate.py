@@ -47,6 +47,7 @@ def evaluate_command(
 ) -> None:
     """Edit every case with the editor, measure the LM before and after, print Tables 4/5 and the
     CounterFact scores (or, with --sequential, the degradation curve)."""
+    from kgedit.distributed import process_group
     from kgedit.evaluate.config import EvalConfig
     from kgedit.evaluate.run import evaluate
     from kgedit.evaluate.tables import check_options
@@ -61,12 +62,14 @@ def evaluate_command(
                         parallel_edits=parallel_edits)
     config.check()      # before the progress bar: a bad option is one clean error
     try:
-        with progress_display() as progress:
-            summary = evaluate(config, out_dir, progress=progress)
+        with process_group(device) as ranks, progress_display() as progress:
+            summary = evaluate(config, out_dir, progress=progress, ranks=ranks)
     except KeyboardInterrupt:
         print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
                     "Run the same command again to continue where it stopped.")
         raise typer.Exit(130) from None
+    if not ranks.main:         # under torchrun rank 0 alone reports
+        return
     resumed = f", {summary.resumed_cases} from an earlier run" if summary.resumed_cases else ""
     parallel = f", {summary.parallel_edits} edits at a time" if summary.parallel_edits > 1 else ""
     typer.echo(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "
@@ -77,6 +80,7 @@ def evaluate_command(
 
 def _sequential(model: Path, db_path: Path, editor: str, sets: list[str], counts: str, seed: int, device: str,
                 batch_size: int, out_dir: Path) -> None:
+    from kgedit.distributed import ranks_from_env
     from kgedit.evaluate.sequential import SequentialConfig, parse_checkpoints, run_sequential
     from kgedit.report.tables import render_sequential
 
@@ -84,6 +88,11 @@ def _sequential(model: Path, db_path: Path, editor: str, sets: list[str], counts
                               editor=editor, editor_params=_parse_sets(sets), seed=seed, device=device,
                               batch_size=batch_size)
     config.check()
+    ranks = ranks_from_env()
+    if not ranks.main:         # one model edited in order: nothing to share out
+        typer.echo(f"Rank {ranks.rank}: --sequential edits one model in order; rank 0 runs it, this rank exits.",
+                   err=True)
+        return
     try:
         with progress_display() as progress:
             result = run_sequential(config, out_dir, progress=progress)

@@ -47,13 +47,17 @@ def train_command(
     seed: int = option(TrainConfig, "seed"),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
 ) -> None:
-    """Pretrain a Mistral model from scratch on the world's documents; evaluate probes; save checkpoints."""
+    """Pretrain a Mistral model from scratch on the world's documents; evaluate probes; save checkpoints
+    (under torchrun: data-parallel over the ranks, same global batch)."""
+    from kgedit.distributed import process_group
     from kgedit.lm.train import train
 
     config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device)
     config.check()  # before the progress bar takes the terminal
-    with progress_display() as progress:
-        result = train(db_path, out_dir, config, resume=resume, progress=progress)
+    with process_group(device) as ranks, progress_display() as progress:
+        result = train(db_path, out_dir, config, resume=resume, progress=progress, ranks=ranks)
+    if not ranks.main:         # under torchrun rank 0 alone reports
+        return
     row = [result.step, result.total_steps, result.tokens, round(result.elapsed_s, 1),
            *(result.final.get(k) for k in ("gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc"))]
     out(render_rows(["step", "total_steps", "tokens", "train_s", "gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc"],

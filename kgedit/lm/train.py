@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from kgedit import checks
+from kgedit.distributed import SINGLE, Ranks, all_mean, data_parallel, main_first, rank_device
 from kgedit.errors import KgeditError
 from kgedit.lm import checkpoint as ckpt
 from kgedit.lm.config import TrainConfig
@@ -86,8 +87,11 @@ def _check_out(out: Path, resume: bool) -> None:
 
 
 def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = False,
-          progress: Progress | None = None, stop_after_steps: int | None = None) -> TrainResult:
-    """Train (or resume) into `out`. stop_after_steps ends this run early with a checkpoint (tests, budgets)."""
+          progress: Progress | None = None, stop_after_steps: int | None = None, ranks: Ranks = SINGLE) -> TrainResult:
+    """Train (or resume) into `out`. stop_after_steps ends this run early with a checkpoint (tests, budgets).
+    Under torchrun (`ranks`) the model is a DistributedDataParallel replica per rank: each rank trains on its
+    slice of every global batch (the global batch stays the preset's), and rank 0 alone evaluates the
+    probes and writes the log, the curves and the checkpoints."""
     import torch
     from transformers import MistralForCausalLM
 
@@ -102,16 +106,20 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
         raise KgeditError(f"{out} was trained with preset {saved.preset['name']!r}, not {config.preset.name!r}.",
                           f"Resume with --preset {saved.preset['name']}.")
     preset = config.preset
+    if preset.batch_size % ranks.world_size:
+        raise KgeditError(f"The {preset.name} preset's batch of {preset.batch_size} blocks does not split over "
+                          f"{ranks.world_size} ranks.", "Launch a number of processes that divides the batch size.")
     budget = saved.tokens_budget if saved and config.tokens is None else (config.tokens or preset.tokens)
     if saved and budget != saved.tokens_budget:
         raise KgeditError(f"{out} was started with a budget of {saved.tokens_budget} tokens, not {budget}.",
                           "Resume without --tokens (the learning-rate schedule depends on the budget).")
+    progress = progress if ranks.main else None
     if progress:
         progress("preparing the data", 0, None)
-    device = ckpt.resolve_device(config.device)
+    device = ckpt.resolve_device(rank_device(config.device, ranks))
     if device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):    # a user's setting wins (torch reads it)
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
-    tok, docs, probes = _prepare(world_db, out, config, resume)
+    tok, docs, probes = main_first(ranks, "preparing the data", lambda: _prepare(world_db, out, config, resume))
     stream = PackedStream(docs, tok.bos_token_id, tok.eos_token_id, preset.block_size, config.seed)
     if stream.blocks_per_epoch < 1:
         raise KgeditError("The corpus is shorter than one training block.", "Use a larger world or a smaller preset.")
@@ -127,6 +135,8 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
                              pad_id=tok.pad_token_id)
         model = MistralForCausalLM._from_config(cfg, attn_implementation="sdpa")
     model.to(device).train()
+    replica = data_parallel(model, ranks, device)     # the model itself in one process
+    micro = preset.batch_size // ranks.world_size     # this rank's blocks of each global batch
     decay = [p for p in model.parameters() if p.ndim >= 2]
     no_decay = [p for p in model.parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": preset.weight_decay},
@@ -138,7 +148,8 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     step, loss_window = 0, (0.0, 0)
     if saved:
         step, loss_window = _restore(out, state, opt, sched)
-        truncate_after(out, step)
+        if ranks.main:
+            truncate_after(out, step)
 
     eval_every = max(1, (config.eval_every_tokens or preset.eval_every_tokens) // tokens_per_step)
     save_every = max(1, (config.save_every_tokens or preset.save_every_tokens) // tokens_per_step)
@@ -150,30 +161,37 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     def evaluate_and_log() -> None:
         nonlocal loss_sum, loss_n, window_tokens, window_time, last_loss, metrics
         if loss_n:
-            last_loss = float(loss_sum) / loss_n
+            last_loss = float(all_mean(loss_sum, ranks)) / loss_n
+        rate = window_tokens / window_time if window_time else 0.0
+        loss_sum, loss_n, window_tokens, window_time = torch.zeros((), device=device), 0, 0, 0.0
+        if not ranks.main:       # rank 0 alone evaluates and logs; the others go on to the next step
+            return
         with autocast:
             metrics = probe_accuracy(model, tok, probes)
         row = {"step": step, "tokens": step * tokens_per_step, "loss": last_loss, "lr": sched.get_last_lr()[0],
-               "tokens_per_s": window_tokens / window_time if window_time else 0.0,
-               "elapsed_s": kcfg.elapsed_s, **metrics}
+               "tokens_per_s": rate, "elapsed_s": kcfg.elapsed_s, **metrics}
         append_row(out, row)
         plot_curves(read_log(out), out / PLOT_FILE)
-        loss_sum, loss_n, window_tokens, window_time = torch.zeros((), device=device), 0, 0, 0.0
 
     def save() -> None:
+        # The running loss window (its mean over the ranks) goes along so the first log row after a resume
+        # averages the same steps.
+        window = float(all_mean(loss_sum, ranks))
+        if not ranks.main:
+            return
         kcfg.step, kcfg.tokens_seen = step, step * tokens_per_step
-        # The running loss window goes along so the first log row after a resume averages the same steps.
         state = {"optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "rng": _get_rng(), "step": step,
-                 "loss_sum": float(loss_sum), "loss_n": loss_n}
+                 "loss_sum": window, "loss_n": loss_n}
         ckpt.save_checkpoint(out, model, tok, kcfg, state)
 
     if saved:
         loss_sum, loss_n = torch.tensor(loss_window[0], device=device), loss_window[1]
     while step < end:
         t0 = time.perf_counter()
-        batch = torch.from_numpy(stream.blocks(step * preset.batch_size, preset.batch_size)).to(device)
+        first = step * preset.batch_size + ranks.rank * micro
+        batch = torch.from_numpy(stream.blocks(first, micro)).to(device)
         with autocast:
-            loss = model(input_ids=batch, labels=batch).loss
+            loss = replica(input_ids=batch, labels=batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), preset.clip_norm)
         opt.step()
