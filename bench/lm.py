@@ -16,9 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-PEAK_BF16_TFLOPS = {"H100": 989.0, "H200": 989.0, "A100": 312.0, "L4": 121.0, "A10": 125.0}
-
-
 def build_world(path: Path, subjects: int) -> None:
     from kgedit import db
     from kgedit.corpus.build import generate_corpus
@@ -112,6 +109,7 @@ def main() -> None:
 
     from kgedit.lm.data import PackedStream
     from kgedit.lm.presets import get_preset, mistral_config
+    from kgedit.lm.throughput import flops_per_token, peak_tflops
     from kgedit.lm.tokenizer import build_tokenizer, encode, document_texts
     from kgedit import db
 
@@ -146,14 +144,13 @@ def main() -> None:
         print("gpu        no CUDA device: mistral-83m throughput not measured")
         return
     name = torch.cuda.get_device_name()
-    peak = args.peak_tflops or next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), None)
+    peak = peak_tflops(name, args.peak_tflops)
     big = get_preset("mistral-83m")
     big_tok_stream = PackedStream(docs, tok.bos_token_id, tok.eos_token_id, big.block_size, seed=0)
     # The corpus tokenizer is small; the paper model has a 32k vocabulary, so size the FLOPs to it.
     big_tok = _PaddedVocab(tok, big.vocab_size)
     tps, n_params = bench_training("mistral-83m", big_tok, big_tok_stream, "cuda", args.gpu_steps)
-    flops_per_token = 6 * n_params + 12 * big.num_layers * big.hidden_size * big.block_size
-    achieved = tps * flops_per_token / 1e12
+    achieved = tps * flops_per_token(n_params, big.num_layers, big.hidden_size, big.block_size) / 1e12
     frac = f"{achieved / peak:.1%} of {peak:.0f} TFLOP/s bf16 peak" if peak else "peak unknown (pass --peak-tflops)"
     print(f"gpu        {name}: mistral-83m ({n_params / 1e6:.1f}M params) {tps:,.0f} tokens/s, "
           f"{achieved:.0f} TFLOP/s = {frac}")

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from kgedit import checks
-from kgedit.distributed import SINGLE, Ranks, all_mean, data_parallel, main_first, rank_device
+from kgedit.distributed import SINGLE, Ranks, all_mean, data_parallel, main_first, rank_device, together
 from kgedit.errors import KgeditError
 from kgedit.lm import checkpoint as ckpt
 from kgedit.lm.config import TrainConfig
@@ -213,6 +213,8 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
             acc = f", gen. acc. {metrics['gen_acc']:.2f}" if "gen_acc" in metrics else ""
             progress(f"pretraining {preset.name}", step, total_steps, "steps",
                      f"loss {last_loss:.3f}, {window_tokens / window_time if window_time else 0.0:,.0f} tok/s{acc}")
+    with together(ranks, "saving the checkpoint"):
+        pass                   # every rank returns once rank 0's checkpoint is complete
     if not metrics and (log := read_log(out)):   # nothing evaluated in this run: report the last row
         metrics = {k: log[-1][k] for k in ("gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc")}
     return TrainResult(out, step, total_steps, step * tokens_per_step, kcfg.elapsed_s, metrics)
