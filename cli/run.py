@@ -24,6 +24,7 @@ def run_command(
                                    "results, report)."),
 ) -> None:
     """Run an experiment: world, corpus, Bayes fit, cases, LM, one evaluation per editor, report."""
+    from kgedit.distributed import process_group
     from kgedit.experiment.config import BUILT_IN, built_in_text, load_experiment
     from kgedit.experiment.runner import check_out, plan, run_experiment
 
@@ -40,14 +41,16 @@ def run_command(
     check_out(exp, overwrite=overwrite)    # before the progress bar takes the terminal
     t0 = time.perf_counter()
     try:
-        with progress_display() as display:
+        with process_group(exp["experiment"]["device"]) as ranks, progress_display() as display:
             stages = StageLines(display)
-            summary = run_experiment(exp, stages, overwrite=overwrite)
+            summary = run_experiment(exp, stages, overwrite=overwrite, ranks=ranks)
             stages.finish()
     except KeyboardInterrupt:
         print_error("Interrupted; finished stages are kept and pretraining and evaluation resume.",
                     "Run the same command again to continue.")
         raise typer.Exit(130) from None
+    if not ranks.main:         # under torchrun rank 0 alone reports
+        return
     from kgedit.report.tables import render_results
 
     r = exp["report"]

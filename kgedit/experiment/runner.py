@@ -6,6 +6,10 @@ skipped; a changed key reruns it and, through the chained keys, everything after
                   \\-> lm (tokenizer + pretraining) --+-> evaluate (one per editor) -> report
 
 Pretraining and evaluation are themselves resumable: an interrupted `kgedit run` continues them.
+
+Under torchrun every rank runs this: the DuckDB stages (world, corpus, bayes, cases), the folder's record
+and the report are rank 0's, while the other ranks wait; pretraining is data-parallel and each evaluation
+sharded over all ranks (kgedit.lm.train, kgedit.evaluate.run).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from kgedit import db
+from kgedit.distributed import SINGLE, Ranks, together
 from kgedit.errors import KgeditError
 from kgedit.evaluate.results import fingerprint
 from kgedit.experiment.config import (Experiment, cases_config, corpus_config, eval_config, train_config,
@@ -132,22 +137,24 @@ def plan(exp: Experiment, *, overwrite: bool = False) -> list[tuple[str, bool]]:
     return [(stage, state.get(stage) != key) for stage, key in keys.items()] + [("report", True)]
 
 
-def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwrite: bool = False) -> RunSummary:
+def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwrite: bool = False,
+                   ranks: Ranks = SINGLE) -> RunSummary:
     """Every stage that needs to run. Only outputs recorded as the run's own are replaced, unless overwrite."""
     check_out(exp, overwrite=overwrite)
-    out = exp.out
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise KgeditError(f"Cannot create the experiment folder {out}: {exc.strerror}.",
-                          "Set [experiment] out (or --out) to a folder you can write to.") from None
+    out, progress = exp.out, progress if ranks.main else None
+    with together(ranks, "creating the experiment folder"):
+        if ranks.main:
+            _make_folder(out)
     keys, state, owned = stage_keys(exp), _present_state(exp), _owned(out)
+    with together(ranks, "reading the experiment folder"):
+        pass                   # every rank decides from the same record before rank 0 changes it
     summary = RunSummary(out)
     world_db = out / "world.duckdb"
 
     def done(stage: str) -> None:
         state[stage] = keys[stage]
-        _write_state(out, exp, state, owned)
+        if ranks.main:
+            _write_state(out, exp, state, owned)
         summary.ran.append(stage)
 
     def fresh(stage: str) -> bool:
@@ -158,9 +165,45 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
             return False
         state.pop(stage, None)
         owned.update(STAGE_OUTPUTS.get(stage.split(":")[0], ()))   # recorded before the stage writes them
-        _write_state(out, exp, state, owned)
+        if ranks.main:
+            _write_state(out, exp, state, owned)
         return True
 
+    with together(ranks, "building the world, corpus, Bayesian fit and cases"):
+        if ranks.main:
+            _duckdb_stages(exp, world_db, fresh, done, progress)
+    ckpt = out / "ckpt"
+    if fresh("lm"):
+        _lm(exp, world_db, ckpt, out, within(progress, "lm"), ranks)
+        done("lm")
+    for editor in exp["evaluate"]["editors"]:
+        stage = f"evaluate:{editor}"
+        folder = out / "results" / editor
+        if fresh(stage):
+            _evaluate(exp, editor, world_db, ckpt, folder, within(progress, stage), ranks)
+            done(stage)
+        summary.results[editor] = folder
+    if ranks.main:
+        from kgedit.report.experiment import write_report
+
+        if progress:
+            within(progress, "report")("writing the report", 0, None)
+        owned.update(STAGE_OUTPUTS["report"])
+        _write_state(out, exp, state, owned)
+        summary.report = write_report(exp, ckpt, summary.results, out / "report")
+    return summary
+
+
+def _make_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KgeditError(f"Cannot create the experiment folder {out}: {exc.strerror}.",
+                          "Set [experiment] out (or --out) to a folder you can write to.") from None
+
+
+def _duckdb_stages(exp: Experiment, world_db: Path, fresh, done, progress: Progress | None) -> None:
+    """World, corpus, Bayesian fit and cases: single-node stages (rank 0's under torchrun)."""
     if fresh("world"):
         _world(exp, world_db, within(progress, "world"))
         done("world")
@@ -173,25 +216,6 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
     if fresh("cases"):
         _with_db(world_db, lambda con: _cases(exp, con, world_db, within(progress, "cases")))
         done("cases")
-    ckpt = out / "ckpt"
-    if fresh("lm"):
-        _lm(exp, world_db, ckpt, out, within(progress, "lm"))
-        done("lm")
-    for editor in exp["evaluate"]["editors"]:
-        stage = f"evaluate:{editor}"
-        folder = out / "results" / editor
-        if fresh(stage):
-            _evaluate(exp, editor, world_db, ckpt, folder, out, within(progress, stage))
-            done(stage)
-        summary.results[editor] = folder
-    from kgedit.report.experiment import write_report
-
-    if progress:
-        within(progress, "report")("writing the report", 0, None)
-    owned.update(STAGE_OUTPUTS["report"])
-    _write_state(out, exp, state, owned)
-    summary.report = write_report(exp, ckpt, summary.results, out / "report")
-    return summary
 
 
 def _with_db(path: Path, fn) -> None:
@@ -226,8 +250,8 @@ def _cases(exp: Experiment, con, world_db: Path, progress) -> None:
     generate_cases(con, cases_config(exp), overwrite=True, db_label=str(world_db), progress=progress)
 
 
-def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, progress: Progress | None) -> None:
-    """Tokenizer and pretraining; a half-trained checkpoint of the same configuration is resumed."""
+def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, progress: Progress | None, ranks: Ranks) -> None:
+    """Tokenizer (rank 0's) and pretraining; a half-trained checkpoint of the same configuration is resumed."""
     from kgedit.lm import checkpoint as ck
     from kgedit.lm.presets import get_preset
     from kgedit.lm.tokenizer import build_tokenizer
@@ -237,22 +261,26 @@ def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, progress: Progre
     preset = get_preset(lm["preset"])
     marker = out / "lm.key"
     key = stage_keys(exp)["lm"]
-    resumable = ck.is_checkpoint(ckpt) and marker.is_file() and marker.read_text() == key
-    if not resumable:
-        shutil.rmtree(ckpt, ignore_errors=True)
-        marker.write_text(key)
-        build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size, progress=progress)
-    train(world_db, ckpt, train_config(exp), resume=resumable, progress=progress)
+    with together(ranks, "reading the checkpoint"):
+        resumable = ck.is_checkpoint(ckpt) and marker.is_file() and marker.read_text() == key
+    with together(ranks, "building the tokenizer"):
+        if ranks.main and not resumable:
+            shutil.rmtree(ckpt, ignore_errors=True)
+            marker.write_text(key)
+            build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size, progress=progress)
+    train(world_db, ckpt, train_config(exp), resume=resumable, progress=progress, ranks=ranks)
 
 
-def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: Path, out: Path, progress) -> None:
+def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: Path, progress, ranks: Ranks) -> None:
     from kgedit.evaluate.run import evaluate
 
     config = eval_config(exp, editor, world_db, ckpt)
     marker = folder / "stage.key"
     key = stage_keys(exp)[f"evaluate:{editor}"]
-    if folder.exists() and not (marker.is_file() and marker.read_text() == key):
-        shutil.rmtree(folder)      # results of another configuration: start over (resume only the same one)
-    folder.mkdir(parents=True, exist_ok=True)
-    marker.write_text(key)
-    evaluate(config, folder, progress=progress)
+    with together(ranks, "preparing the results folder"):
+        if ranks.main:
+            if folder.exists() and not (marker.is_file() and marker.read_text() == key):
+                shutil.rmtree(folder)      # results of another configuration: start over (resume only the same one)
+            folder.mkdir(parents=True, exist_ok=True)
+            marker.write_text(key)
+    evaluate(config, folder, progress=progress, ranks=ranks)
