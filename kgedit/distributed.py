@@ -115,7 +115,12 @@ def together(ranks: Ranks, what: str) -> Iterator[None]:
     except BaseException as exc:         # an interrupt too: the others must not wait for this rank
         error = exc
     if ranks.distributed:
-        failed = [r for r, bad in enumerate(_gather(ranks, error is not None)) if bad]
+        try:
+            failed = [r for r, bad in enumerate(_gather(ranks, error is not None)) if bad]
+        except KgeditError:
+            if error is None:
+                raise
+            failed = []        # this rank's own error is the one to report
         if error is None and failed:
             raise KgeditError(f"Rank {failed[0]} of {ranks.world_size} stopped while {what} (its error is "
                               "printed by that rank); this rank stops too.",

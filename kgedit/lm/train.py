@@ -6,6 +6,10 @@ zero at the token budget, gradient clipping at 1.0, bf16 autocast on CUDA and fp
 `save_every_tokens` (and at the end) a checkpoint is saved. --resume restores weights, optimizer,
 scheduler and RNG states; the data position is a function of the step (lm.data), so a resumed run
 continues exactly as an uninterrupted one.
+
+Under torchrun the step's global batch is cut into one slice per rank (block ids step·B + rank·B/N …),
+each rank's replica is wrapped in DistributedDataParallel (gradients averaged: the mean loss over equal
+slices is the mean over the batch), and rank 0 alone evaluates, logs and saves.
 """
 
 from __future__ import annotations
