@@ -45,7 +45,7 @@ COMMENT ON COLUMN trace_prompts.prompt IS '"{subject} {relation}".';
 COMMENT ON COLUMN trace_prompts.object IS 'The true object o*.';
 COMMENT ON COLUMN trace_prompts.answer IS 'The model''s greedy answer (cut at a sentence boundary).';
 COMMENT ON COLUMN trace_prompts.correct IS 'The answer equals the object (normalised, exact): the prompt is traced.';
-COMMENT ON COLUMN trace_prompts.p_clean IS 'p(object | prompt), clean run.';
+COMMENT ON COLUMN trace_prompts.p_clean IS 'p(object | prompt) of the clean run: the probability of the object''s first token after the prompt (as in ROME).';
 COMMENT ON COLUMN trace_prompts.p_corrupt IS 'The same with noise on the subject embeddings, mean over noise samples.';
 COMMENT ON COLUMN trace_prompts.total_effect IS 'p_clean - p_corrupt.';
 
@@ -72,7 +72,7 @@ CREATE TABLE trace_cells (
 );
 COMMENT ON TABLE trace_cells IS 'The grid: one corrupted run restored at one (token, layer) per row, per traced prompt and kind.';
 COMMENT ON COLUMN trace_cells.kind IS 'hidden: the layer''s output (residual stream); mlp / attn: the module''s outputs over the window of layers centred on layer.';
-COMMENT ON COLUMN trace_cells.p_restored IS 'p(object) of the corrupted run with the clean state restored, mean over noise samples.';
+COMMENT ON COLUMN trace_cells.p_restored IS 'p(object''s first token) of the corrupted run with the clean state restored, mean over noise samples.';
 COMMENT ON COLUMN trace_cells.indirect_effect IS 'p_restored - p_corrupt.';
 
 CREATE TABLE trace_average (

@@ -1,6 +1,8 @@
 """Causal tracing's three runs (ROME §2): clean, corrupted (noise on the subject's input embeddings) and
-corrupted-with-restoration, measured as p(object | [BOS] prompt) (the product of the object's token
-probabilities, teacher-forced: SPEC §9's p_LM).
+corrupted-with-restoration, each measured as p(object | [BOS] prompt): as in ROME, the probability of the
+object's first token at the prompt's last position. (The whole object's probability would also depend on
+the object's own positions, which see the corrupted subject and are no cell of the grid: restoring the
+last layer at the last token would then not give the clean run back.)
 
 A restoration *cell* names which clean states are written back into the corrupted run: the outputs of
 one kind of module (`hidden`: a decoder layer, i.e. the residual stream; `mlp`; `attn`) at some token
@@ -53,10 +55,10 @@ def module(model, kind: str, layer: int) -> torch.nn.Module:
 
 @dataclass(frozen=True)
 class TracedPrompt:
-    """One prompt's token row: [BOS] prompt object; the object is its last `n_object` tokens, the
-    subject its tokens at `subject` (positions in the row)."""
+    """One prompt's token row [BOS] prompt, the object's first token `target`, and the subject's token
+    positions in the row."""
     ids: tuple[int, ...]
-    n_object: int
+    target: int
     subject: tuple[int, ...]
 
 
@@ -68,13 +70,11 @@ def _with_first(out, value):
     return (value, *out[1:]) if isinstance(out, tuple) else value
 
 
-def _log_p(model, ids: torch.Tensor, n_object: int) -> torch.Tensor:
-    """[rows] float64 log p(object) for rows `ids` [rows, T] (the object is each row's last n_object tokens)."""
+def _p(model, ids: torch.Tensor, target: int) -> torch.Tensor:
+    """[rows] float64 p(target) at the last position of rows `ids` [rows, T]."""
     hidden = model.get_decoder()(input_ids=ids).last_hidden_state          # [rows, T, H]
-    t = ids.shape[1]
-    logits = model.get_output_embeddings()(hidden[:, t - n_object - 1:t - 1]).float()    # [rows, n_object, V]
-    lp = torch.log_softmax(logits, -1).gather(2, ids[:, t - n_object:, None])[..., 0]
-    return lp.double().sum(1)
+    logits = model.get_output_embeddings()(hidden[:, -1]).float()          # [rows, V]
+    return torch.softmax(logits, -1)[:, target].double()
 
 
 @torch.no_grad()
@@ -90,7 +90,7 @@ def clean_run(model, prompt: TracedPrompt, kinds: Sequence[str]) -> tuple[float,
     handles = [module(model, k, l).register_forward_hook(keep((k, l))) for k in kinds for l in range(n_layers(model))]
     try:
         ids = torch.tensor([prompt.ids], device=model_device(model))
-        p = float(_log_p(model, ids, prompt.n_object).exp()[0])
+        p = float(_p(model, ids, prompt.target)[0])
     finally:
         for h in handles:
             h.remove()
@@ -136,7 +136,7 @@ def restored_probs(model, prompt: TracedPrompt, clean: dict[tuple[str, int], tor
                 restore(key, torch.tensor(row_idx, device=device), torch.tensor(pos_idx, device=device))))
         try:
             ids = torch.tensor([prompt.ids], device=device).expand(len(rows), -1)
-            out[start:start + len(rows)] = _log_p(model, ids, prompt.n_object).exp().cpu()
+            out[start:start + len(rows)] = _p(model, ids, prompt.target).cpu()
         finally:
             for h in handles:
                 h.remove()
@@ -167,7 +167,7 @@ def loop_restored_probs(model, prompt: TracedPrompt, clean: dict[tuple[str, int]
             handles = [_embedding(model).register_forward_hook(corrupt)]
             handles += [module(model, cell.kind, l).register_forward_hook(restore((cell.kind, l))) for l in cell.layers]
             try:
-                out[s, c] = float(_log_p(model, ids, prompt.n_object).exp()[0])
+                out[s, c] = float(_p(model, ids, prompt.target)[0])
             finally:
                 for h in handles:
                     h.remove()

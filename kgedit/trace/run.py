@@ -9,7 +9,8 @@ layer, carry each fact the model knows.
    fixed Gaussian draw seeded by (seed, the fact's or case's id), so a prompt's noise does not depend on
    which other prompts are traced.
 4. Per traced prompt: the clean run, then every (noise sample, cell) of the grid in batched forward
-   passes (kgedit.trace.restore), averaged over the samples.
+   passes (kgedit.trace.restore), averaged over the samples. p(object) is the probability of the
+   object's first token after the prompt, as in ROME (kgedit.trace.restore says why).
 """
 
 from __future__ import annotations
@@ -134,7 +135,8 @@ def plan_trace(model, tok, world_db: Path, config: TraceConfig) -> TracePlan:
 
 
 def encode_prompt(tok, c: Candidate) -> tuple[TracedPrompt, list[str]]:
-    """The row [BOS] prompt object and the prompt's token texts; subject tokens: those starting inside it."""
+    """The row [BOS] prompt with the object's first token, and the prompt's token texts; subject tokens:
+    those starting inside it."""
     if not c.prompt.startswith(c.subject):
         raise KgeditError(f"The prompt {c.prompt!r} does not start with its subject {c.subject!r}.",
                           "Traced prompts are '{subject} {relation}'.")
@@ -142,7 +144,7 @@ def encode_prompt(tok, c: Candidate) -> tuple[TracedPrompt, list[str]]:
     obj = tok.backend_tokenizer.encode(" " + c.object, add_special_tokens=False).ids
     n_subject = sum(1 for start, _ in enc.offsets if start < len(c.subject))
     texts = [c.prompt[a:b] for a, b in enc.offsets]
-    return TracedPrompt((tok.bos_token_id, *enc.ids, *obj), len(obj), tuple(range(1, n_subject + 1))), texts
+    return TracedPrompt((tok.bos_token_id, *enc.ids), obj[0], tuple(range(1, n_subject + 1))), texts
 
 
 def noise_for(config: TraceConfig, sigma: float, source_id: int, n_subject: int, hidden: int) -> torch.Tensor:

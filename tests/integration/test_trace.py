@@ -52,8 +52,9 @@ def test_restoring_every_layer_at_every_token_recovers_the_clean_probability(dee
     everything = Cell("hidden", tuple(range(1, n_tokens + 1)), (0, 1, 2))
     corrupted = restored_probs(model, row, clean, noise, [Cell("hidden")])
     assert (corrupted - p_clean).abs().min() > 1e-6              # the noise does change the answer
-    restored = restored_probs(model, row, clean, noise, [everything])
-    assert restored[:, 0].tolist() == [p_clean] * 3               # the last layer's output is the clean one
+    last = Cell("hidden", (n_tokens,), (2,))                     # the last layer at the last token
+    restored = restored_probs(model, row, clean, noise, [everything, last])
+    assert restored.flatten().tolist() == [p_clean] * 6          # the last layer's output is the clean one
 
 
 def test_zero_noise_gives_zero_effect(deep):
