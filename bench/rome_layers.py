@@ -29,6 +29,12 @@ Measured on the trained tiny model (/work/exp/final: 2 layers, 0.957 generative 
     rome token=last, layer 1 0.60   2.05  0.94   0.94    0.030  0.035
 In a 2-layer model the subject's last token is not the decisive site: one attention layer follows
 layer 0's MLP, and the answer is mostly assembled at the prompt's last token.
+
+The default experiment's model (tiny, 10M tokens), 100 cases, 10 neighbours, --rome-layers 0,1:
+    rome   0          1      0.29   1.60  0.90   0.91    0.060  0.380
+    rome   1          1      0.00  -0.00  0.91   0.91    0.006  1.159
+    traced layer 0 (average MLP indirect effect at the last subject token per layer: 0.0499, 0.0000;
+    98 facts traced): rank 1 of 2 by efficacy and by dlogp — the automatic layer too.
 """
 
 from __future__ import annotations

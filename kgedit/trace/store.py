@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kgedit import db
 from kgedit.errors import KgeditError
+from kgedit.progress import Progress
+from kgedit.trace.config import TraceConfig
 from kgedit.trace.grid import TOKEN_CLASSES
+
+if TYPE_CHECKING:
+    from kgedit.trace.run import TraceResult
 
 TRACE_DB = "trace.duckdb"
 TABLES = ("trace_info", "trace_prompts", "trace_tokens", "trace_cells", "trace_average")
@@ -40,7 +45,7 @@ def stored_fingerprint(out: Path) -> str | None:
     return None
 
 
-def write_trace(out: Path, result, info: dict[str, Any]) -> None:
+def write_trace(out: Path, result: TraceResult, info: dict[str, Any]) -> None:
     """trace.duckdb from a kgedit.trace.run.TraceResult; `info` = {config, fingerprint} of trace_info."""
     import pyarrow as pa
 
@@ -144,7 +149,7 @@ def _draw(out: Path, summary: dict[str, Any], examples: int) -> None:
         con.close()
 
 
-def trace_checkpoint(config, out: Path, progress=None) -> dict[str, Any]:
+def trace_checkpoint(config: TraceConfig, out: Path, progress: Progress | None = None) -> dict[str, Any]:
     """`kgedit trace`: trace the checkpoint config.model on config.world_db into the folder `out` (or, when
     `out` holds this very trace, redraw its files), store the edit site in the checkpoint's cache, and
     return the summary (read_summary)."""
