@@ -52,11 +52,13 @@ class EditOutcome:
 @dataclass(frozen=True)
 class Limit:
     """The valid values of one editor parameter: numbers in [low, high] (whole numbers when the default
-    is an int; `low_open` excludes low for real numbers), or one of `choices` for a text parameter."""
+    is an int; `low_open` excludes low for real numbers) or one of `words`, or one of `choices` for a
+    text parameter."""
     low: float | None = None
     high: float | None = None
     low_open: bool = False
     choices: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()      # names a number parameter also takes (rome's layer=trace)
 
 
 # Limits most parameters share: a step size or scale, a weight that may be zero, a count of at least one.
@@ -91,6 +93,10 @@ def _default_hint(f: Field) -> str:
 
 def _check_value(name: str, value: Any, like: Any, limit: Limit, hint: str) -> None:
     """One value against its limit; `like` (the default) says which kind of value it must be."""
+    if isinstance(value, str) and value in limit.words:
+        return
+    if limit.words:
+        hint = f"{hint} Or: {', '.join(limit.words)}."
     if isinstance(like, bool):
         if not isinstance(value, bool):
             raise KgeditError(f"{name} must be true or false (got {value!r}).", hint)
@@ -177,18 +183,27 @@ def parse_params(params_type: type, overrides: dict[str, str] | None, editor: st
                               hint + "Its parameters: " + ", ".join(sorted(known)))
         current = getattr(base, key)
         try:
-            if isinstance(current, bool):
+            if str(raw) in _words(params_type, key):
+                value: Any = (str(raw),) if isinstance(current, tuple) else str(raw)
+            elif isinstance(current, bool):
                 if str(raw).lower() not in ("true", "false", "1", "0"):
                     raise ValueError(raw)
-                value: Any = str(raw).lower() in ("true", "1")
+                value = str(raw).lower() in ("true", "1")
             elif isinstance(current, (tuple, list)):
                 value = tuple(type(current[0])(v) for v in str(raw).split(",")) if current else tuple(str(raw).split(","))
             else:
                 value = type(current)(raw)
         except ValueError:
+            words = _words(params_type, key)
             raise KgeditError(f"{editor} parameter {key}={raw!r} is not a valid {type(current).__name__}.",
-                              _default_hint(known[key])) from None
+                              _default_hint(known[key]) + (f" Or: {', '.join(words)}." if words else "")) from None
         changes[key] = value
     params = replace(base, **changes)
     params.check(editor)
     return params
+
+
+def _words(params_type: type, key: str) -> tuple[str, ...]:
+    """The words a number parameter also takes (none for a parameter type without limits)."""
+    limit = getattr(params_type, "LIMITS", {}).get(key)
+    return limit.words if limit is not None else ()

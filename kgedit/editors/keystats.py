@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,20 +80,25 @@ def down_proj(model, layer: int) -> torch.nn.Linear:
     return model.model.layers[layer].mlp.down_proj
 
 
+def parameters_digest(model, keep: Callable[[str], bool] = lambda name: True) -> str:
+    """Hash of the names, shapes, dtypes and bytes of the model's parameters whose name `keep` accepts."""
+    h = hashlib.sha256()
+    for name, t in model.named_parameters():
+        if keep(name):
+            h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
+            h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()
+
+
 def _weights_digest(model, layer: int) -> str:
     """Hash of every parameter the keys at `layer` depend on (not down_proj of that layer or later layers)."""
     own = f"model.layers.{layer}."
-    h = hashlib.sha256()
-    for name, t in model.named_parameters():
+
+    def keep(name: str) -> bool:
         if name.startswith("model.layers."):
-            index = int(name.split(".")[2])
-            if index > layer or (name.startswith(own) and ".mlp.down_proj." in name):
-                continue
-        elif not name.startswith("model.embed_tokens"):
-            continue
-        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
-        h.update(t.detach().cpu().contiguous().view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
+            return not (int(name.split(".")[2]) > layer or (name.startswith(own) and ".mlp.down_proj." in name))
+        return name.startswith("model.embed_tokens")
+    return parameters_digest(model, keep)
 
 
 def cache_key(model, layer: int, sample: DocumentSample, tokens: int) -> str:

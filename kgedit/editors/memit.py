@@ -12,7 +12,8 @@ For requests i = 1..n with subjects s_i:
    over tokens, so λ acts like the number of preserved keys (MEMIT: 15000 on GPT-J; on the tiny model
    15000 gives no edit at all, 100 the best efficacy at unchanged neighbourhood, bench/rome_layers.py).
 
-Layers: `layers=-1` picks two consecutive layers ending at rome's automatic layer (one layer when
+Layers: `layers=trace` edits the window of layers causal tracing centres on its peak (kgedit.trace.site);
+`layers=-1` picks two consecutive layers ending at rome's automatic layer (one layer when
 that is layer 0: a 2-layer model can only be edited usefully at layer 0, see rome.py).
 """
 
@@ -26,24 +27,26 @@ import torch
 from kgedit.editors.base import POSITIVE, EditRequest, Limit
 from kgedit.editors.keystats import down_proj
 from kgedit.editors.keyvalue import locate, optimise_deltas, read_at
-from kgedit.editors.rome import DownProjEditor, KeyValueParams, auto_layer
+from kgedit.editors.rome import TRACE, DownProjEditor, KeyValueParams, auto_layer
 from kgedit.errors import KgeditError
 
 
 @dataclass(frozen=True)
 class MemitParams(KeyValueParams):
-    layers: tuple[int, ...] = (-1,)      # (-1,): auto; else e.g. 0,1
+    layers: tuple[int | str, ...] = (-1,)    # (-1,): auto; ("trace",): the traced window; else e.g. 0,1
     clamp_norm_factor: float = 0.75
     mom2_update_weight: float = 100.0    # tiny model: 10-100 edit, 15000 (GPT-J's) leaves the weights ~unchanged
 
-    LIMITS: ClassVar[dict[str, Limit]] = {**KeyValueParams.LIMITS, "layers": Limit(low=-1),
+    LIMITS: ClassVar[dict[str, Limit]] = {**KeyValueParams.LIMITS, "layers": Limit(low=-1, words=(TRACE,)),
                                           "mom2_update_weight": POSITIVE}   # λ = 0 leaves K Kᵀ singular
 
     def check(self, editor: str) -> None:
         super().check(editor)
-        if len(set(self.layers)) != len(self.layers) or (-1 in self.layers and len(self.layers) > 1):
-            raise KgeditError(f"{editor} parameter layers must be distinct layer numbers, or -1 alone for the "
-                              f"automatic choice (got {','.join(map(str, self.layers))}).", "For example: layers=0,1")
+        alone = {-1, TRACE} & set(self.layers)
+        if len(set(self.layers)) != len(self.layers) or (alone and len(self.layers) > 1):
+            raise KgeditError(f"{editor} parameter layers must be distinct layer numbers, or -1 alone (the automatic "
+                              f"choice), or trace alone (the traced window) (got {','.join(map(str, self.layers))}).",
+                              "For example: layers=0,1")
 
 
 def auto_layers(n_layers: int) -> list[int]:
@@ -63,8 +66,14 @@ class MemitEditor(DownProjEditor):
     Params = MemitParams
 
     @property
+    def traced(self) -> bool:
+        return tuple(self.params.layers) == (TRACE,)
+
+    @property
     def layers(self) -> list[int]:
         chosen = self.params.layers
+        if self.traced:
+            return list(self._traced_site().window)
         return auto_layers(self.model.config.num_hidden_layers) if tuple(chosen) == (-1,) else sorted(chosen)
 
     def _solve(self, requests: list[EditRequest], prefixes: list[str],

@@ -11,8 +11,9 @@ model the previous one left. The reset writes the saved original weight back (bi
 non-finite solved weight is refused (KgeditError) and the call's earlier writes undone, so a failed
 edit leaves the model as it was.
 
-Layer: `layer=-1` picks max(0, min(n_layers - 2, n_layers // 3)): early-middle like ROME's GPT-2 XL
-layer 17/48, never the last layer — an MLP output at the subject's position in the last layer reaches
+Layer: `layer=trace` edits where causal tracing puts the fact (kgedit.trace.site: the peak average MLP
+indirect effect at the last subject token, ROME §3.4). `layer=-1` picks max(0, min(n_layers - 2,
+n_layers // 3)): early-middle like ROME's GPT-2 XL layer 17/48, never the last layer — an MLP output at the subject's position in the last layer reaches
 the prompt's last token through no attention layer, so it cannot change the answer (bench/rome_layers.py
 measures it: tiny (2 layers) -> 0, mistral-83m (12 layers) -> 4).
 """
@@ -58,11 +59,14 @@ class KeyValueParams(Params):
         return DeltaSettings(self.v_steps, self.v_lr, self.kl_weight, self.weight_decay, self.clamp_norm_factor)
 
 
+TRACE = "trace"      # the layer parameter's word for the edit site causal tracing finds (kgedit.trace.site)
+
+
 @dataclass(frozen=True)
 class RomeParams(KeyValueParams):
-    layer: int = -1                  # -1: auto (see the module docstring)
+    layer: int | str = -1            # -1: auto (see the module docstring); "trace": the traced layer
 
-    LIMITS: ClassVar[dict[str, Limit]] = {**KeyValueParams.LIMITS, "layer": Limit(low=-1)}
+    LIMITS: ClassVar[dict[str, Limit]] = {**KeyValueParams.LIMITS, "layer": Limit(low=-1, words=(TRACE,))}
 
 
 def auto_layer(n_layers: int) -> int:
@@ -75,7 +79,8 @@ class DownProjEditor(Editor):
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
         n = model.config.num_hidden_layers
-        bad = [l for l in self.layers if not 0 <= l < n]
+        self._site = None           # the traced edit site (kgedit.trace.site.TracedSite), set by prepare
+        bad = [] if self.traced else [l for l in self.layers if not 0 <= l < n]
         if bad:
             raise KgeditError(f"{self.name}: layer {bad[0]} does not exist; the model has layers 0..{n - 1}.",
                               "Leave the layer parameter at -1 for the automatic choice.")
@@ -89,10 +94,26 @@ class DownProjEditor(Editor):
     @abstractmethod
     def layers(self) -> list[int]: ...
 
+    @property
+    @abstractmethod
+    def traced(self) -> bool:
+        """Whether the layers are the traced edit site (layer=trace)."""
+
+    def _traced_site(self):
+        if self._site is None:
+            raise KgeditError(f"The {self.name} editor's traced layer is found by prepare.",
+                              "Call prepare(world_db, requests) with the world database first (kgedit evaluate does).")
+        return self._site
+
     def prepare(self, world_db: Path, requests: Sequence[EditRequest]) -> None:
-        """Context prefixes and C of every edited layer, from a seeded sample of the world's documents."""
+        """Context prefixes and C of every edited layer, from a seeded sample of the world's documents;
+        with layer=trace, first the traced edit site (cached beside the checkpoint)."""
         for r in requests:
             check_subject(r)
+        if self.traced and self._site is None:
+            from kgedit.trace.site import traced_site
+
+            self._site = traced_site(self.model, self.tok, Path(world_db))
         p = self.params
         sample = sample_documents(Path(world_db), self.tok, p.stats_tokens)
         self._prefixes = context_prefixes(sample.texts, p.n_prefixes)
@@ -168,8 +189,14 @@ class RomeEditor(DownProjEditor):
     Params = RomeParams
 
     @property
+    def traced(self) -> bool:
+        return self.params.layer == TRACE
+
+    @property
     def layers(self) -> list[int]:
         layer = self.params.layer
+        if self.traced:
+            return [self._traced_site().layer]
         return [auto_layer(self.model.config.num_hidden_layers) if layer == -1 else layer]
 
     def _solve(self, requests: list[EditRequest], prefixes: list[str],

@@ -20,6 +20,7 @@ from kgedit.errors import KgeditError
 from kgedit.evaluate.config import EvalConfig, TableOptions
 from kgedit.lm.config import TrainConfig
 from kgedit.lm.presets import DEFAULT_PRESET, get_preset
+from kgedit.trace.config import TraceConfig
 from kgedit.settings import TomlKind, default_of, toml_keys
 from kgedit.world.build import WorldOptions, source_config
 
@@ -42,7 +43,12 @@ SCHEMA: dict[str, dict[str, tuple[TomlKind, Any]]] = {
     "evaluate": {**toml_keys(EvalConfig, ["cases"]), "editors": (list, [default_of(EvalConfig, "editor")]),
                  **toml_keys(EvalConfig, ["seed", "batch_size", "parallel_edits"]), "params": (dict, {})},
     "report": {**toml_keys(TableOptions), "case": (int, None)},
+    "trace": toml_keys(TraceConfig, ["cases", "facts", "kind", "samples", "noise", "window", "seed", "examples",
+                                     "batch_size"]),
 }
+# Sections that switch a stage on by being there: absent, the stage does not run and the section is not
+# recorded (the experiment's outputs stay what they were before the stage existed).
+OPTIONAL = ("trace",)
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,8 @@ def parse(text: str, source: str) -> Experiment:
         if not isinstance(raw[name], dict):
             raise KgeditError(f"{source}: {name} must be a section ([{name}]), not a value.", SHOW_HINT)
     for name, keys in SCHEMA.items():
+        if name in OPTIONAL and name not in raw:
+            continue
         given = raw.get(name, {})
         section = {}
         for key, value in given.items():
@@ -174,6 +182,10 @@ def eval_config(exp: Experiment, editor: str, world_db: Path, ckpt: Path) -> Eva
                       batch_size=ev["batch_size"], parallel_edits=ev["parallel_edits"])
 
 
+def trace_config(exp: Experiment, world_db: Path, ckpt: Path) -> TraceConfig:
+    return TraceConfig(model=str(ckpt), world_db=str(world_db), device=exp["experiment"]["device"], **exp["trace"])
+
+
 def _key_name(section: str, **elsewhere: str):
     """How a stage config names its fields here: "[section] key" (or where the experiment keeps it)."""
     return lambda field: elsewhere.get(field, f"[{section}] {field}")
@@ -192,6 +204,8 @@ def _check_stages(exp: Experiment) -> None:
         check_vocab_size(exp["lm"]["vocab_size"], "[lm] vocab_size")
     for editor in _editors(exp):
         eval_config(exp, editor, exp.out / "world.duckdb", exp.out / "ckpt").check(_key_name("evaluate", **device))
+    if "trace" in exp.sections:
+        trace_config(exp, exp.out / "world.duckdb", exp.out / "ckpt").check(_key_name("trace", **device))
 
 
 def _editors(exp: Experiment) -> list[str]:

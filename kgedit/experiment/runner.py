@@ -3,12 +3,15 @@ it reads, recorded in OUT/experiment.json when the stage completes. A stage whos
 skipped; a changed key reruns it and, through the chained keys, everything after it.
 
     world -> corpus -> bayes -> cases --+
-                  \\-> lm (tokenizer + pretraining) --+-> evaluate (one per editor) -> report
+                  \\-> lm (tokenizer + pretraining) --+-> [trace] -> evaluate (one per editor) -> report
+
+The trace stage (causal tracing, kgedit.trace) runs only when the experiment has a [trace] section; it
+comes before evaluate, so rome's layer=trace finds its traced layer already cached beside the checkpoint.
 
 Pretraining and evaluation are themselves resumable: an interrupted `kgedit run` continues them.
 
 Under torchrun every rank runs this: the DuckDB stages (world, corpus, bayes, cases), the folder's record
-and the report are rank 0's, while the other ranks wait; pretraining is data-parallel and each evaluation
+and the report are rank 0's (so is the trace), while the other ranks wait; pretraining is data-parallel and each evaluation
 sharded over all ranks (kgedit.lm.train, kgedit.evaluate.run).
 """
 
@@ -24,15 +27,15 @@ from kgedit import db
 from kgedit.distributed import SINGLE, Ranks, together
 from kgedit.errors import KgeditError
 from kgedit.evaluate.results import fingerprint
-from kgedit.experiment.config import (Experiment, cases_config, corpus_config, eval_config, train_config,
-                                      world_source)
+from kgedit.experiment.config import (Experiment, cases_config, corpus_config, eval_config, trace_config,
+                                      train_config, world_source)
 from kgedit.progress import Progress, within
 
 STATE_FILE = "experiment.json"
 # What a run writes in its folder besides STATE_FILE, by stage. A run replaces only what STATE_FILE records
 # as its own ("outputs"); a user's file or folder of the same name is refused unless overwrite.
-STAGE_OUTPUTS = {"world": ("world.duckdb", "world.duckdb.wal"), "lm": ("ckpt", "lm.key"), "evaluate": ("results",),
-                 "report": ("report",)}
+STAGE_OUTPUTS = {"world": ("world.duckdb", "world.duckdb.wal"), "lm": ("ckpt", "lm.key"), "trace": ("trace",),
+                 "evaluate": ("results",), "report": ("report",)}
 OUTPUTS = tuple(name for names in STAGE_OUTPUTS.values() for name in names)
 # What a skipped stage reports, within its stage, as its only task.
 SKIPPED = "unchanged, skipped"
@@ -44,6 +47,7 @@ class RunSummary:
     ran: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     results: dict[str, Path] = field(default_factory=dict)     # editor -> results folder
+    trace: Path | None = None                                  # the trace folder, with a [trace] section
     report: Path | None = None
 
 
@@ -53,6 +57,8 @@ def stage_keys(exp: Experiment) -> dict[str, str]:
     keys["bayes"] = fingerprint([keys["corpus"], exp["bayes"]])
     keys["cases"] = fingerprint([keys["bayes"], exp["cases"]])
     keys["lm"] = fingerprint([keys["corpus"], exp["lm"]])
+    if "trace" in exp.sections:
+        keys["trace"] = fingerprint([keys["cases"], keys["lm"], exp["trace"]])
     ev = exp["evaluate"]
     for editor in ev["editors"]:
         keys[f"evaluate:{editor}"] = fingerprint([keys["cases"], keys["lm"], ev["cases"], ev["seed"], editor,
@@ -124,6 +130,8 @@ def _present_state(exp: Experiment) -> dict[str, str]:
 
     if not is_checkpoint(out / "ckpt"):
         state.pop("lm", None)
+    if not (out / "trace" / "trace.duckdb").is_file():
+        state.pop("trace", None)
     for editor in exp["evaluate"]["editors"]:
         if not (out / "results" / editor / "results.duckdb").is_file():
             state.pop(f"evaluate:{editor}", None)
@@ -176,6 +184,13 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
     if fresh("lm"):
         _lm(exp, world_db, ckpt, out, within(progress, "lm"), ranks)
         done("lm")
+    if "trace" in keys:
+        if fresh("trace"):
+            with together(ranks, "tracing"):
+                if ranks.main:
+                    _trace(exp, world_db, ckpt, out / "trace", within(progress, "trace"))
+            done("trace")
+        summary.trace = out / "trace"
     for editor in exp["evaluate"]["editors"]:
         stage = f"evaluate:{editor}"
         folder = out / "results" / editor
@@ -190,7 +205,7 @@ def run_experiment(exp: Experiment, progress: Progress | None = None, *, overwri
             within(progress, "report")("writing the report", 0, None)
         owned.update(STAGE_OUTPUTS["report"])
         _write_state(out, exp, state, owned)
-        summary.report = write_report(exp, ckpt, summary.results, out / "report")
+        summary.report = write_report(exp, ckpt, summary.results, out / "report", summary.trace)
     return summary
 
 
@@ -269,6 +284,14 @@ def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, progress: Progre
             marker.write_text(key)
             build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size, progress=progress)
     train(world_db, ckpt, train_config(exp), resume=resumable, progress=progress, ranks=ranks)
+
+
+def _trace(exp: Experiment, world_db: Path, ckpt: Path, folder: Path, progress) -> None:
+    """A fresh trace (the folder is the run's own output: a trace of an older configuration goes)."""
+    from kgedit.trace.store import trace_checkpoint
+
+    shutil.rmtree(folder, ignore_errors=True)
+    trace_checkpoint(trace_config(exp, world_db, ckpt), folder, progress)
 
 
 def _evaluate(exp: Experiment, editor: str, world_db: Path, ckpt: Path, folder: Path, progress, ranks: Ranks) -> None:

@@ -55,19 +55,26 @@ def load_probes(con, *, seed: int, n_facts: int, n_sentences: int) -> ProbeSet:
                     sentence_prompts=prompts, sentence_labels={k: np.array(v, dtype=bool) for k, v in labels.items()})
 
 
+def greedy_answers(model, tok, prompts: list[str], objects: list[str], batch_size: int = 64) -> list[str]:
+    """The greedy continuation of each "{s} {r}" prompt, as long as the longest object in tokens (SPEC §9's
+    generative answer: compare normalize_answer of it with the object's)."""
+    from kgedit.lm.decoding import greedy_decode
+    from kgedit.lm.tokenizer import encode
+
+    longest = max(len(ids) for ids in encode(tok, [" " + o for o in objects]))
+    return greedy_decode(model, tok, prompts, max_new_tokens=longest, batch_size=batch_size)
+
+
 def probe_accuracy(model, tok, probes: ProbeSet, batch_size: int = 64) -> dict[str, float | None]:
     """{gen_acc, tf_acc, not_acc, and_acc, or_acc}; None where the probe set has no items of a kind."""
-    from kgedit.lm.decoding import greedy_decode
     from kgedit.lm.scoring import p_true
-    from kgedit.lm.tokenizer import encode
 
     was_training = model.training
     model.eval()
     try:
         result: dict[str, float | None] = {"gen_acc": None}
         if probes.fact_prompts:
-            longest = max(len(ids) for ids in encode(tok, [" " + o for o in probes.fact_objects]))
-            answers = greedy_decode(model, tok, probes.fact_prompts, max_new_tokens=longest, batch_size=batch_size)
+            answers = greedy_answers(model, tok, probes.fact_prompts, probes.fact_objects, batch_size)
             hits = [normalize_answer(a) == normalize_answer(o) for a, o in zip(answers, probes.fact_objects)]
             result["gen_acc"] = float(np.mean(hits))
         for kind in SENTENCE_KINDS:

@@ -1,7 +1,7 @@
 """The experiment's report folder: report.md and report.html with the pretraining curves (paper
-Fig. 3), Tables 4/5 per editor, an editor comparison plot and a per-case belief plot (paper Fig. 4:
-the LM's probability of each probe's object before and after the edit against the Bayesian prior and
-posterior)."""
+Fig. 3), the causal trace (ROME Fig. 1, with a [trace] stage), Tables 4/5 per editor, an editor
+comparison plot and a per-case belief plot (paper Fig. 4: the LM's probability of each probe's object
+before and after the edit against the Bayesian prior and posterior)."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ if TYPE_CHECKING:
     from kgedit.experiment.config import Experiment
 
 
-def write_report(exp: Experiment, ckpt: Path, results: dict[str, Path], folder: Path) -> Path:
+def write_report(exp: Experiment, ckpt: Path, results: dict[str, Path], folder: Path, trace: Path | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     r = exp["report"]
     blocks: list[Block] = [("h1", f"kgedit experiment: {exp['experiment']['name']}"),
                            ("p", f"Configuration: {exp.source}; outputs in {exp.out}/.")]
     blocks += _pretraining(ckpt, folder)
+    if trace is not None:
+        blocks += _trace(trace, folder)
     tables, counterfact = {}, []
     for editor, path in results.items():
         found = read_results(path, match=r["match"], prob=r["prob"], weight=r["weight"])
@@ -78,6 +80,30 @@ def _pretraining(ckpt: Path, folder: Path) -> list[Block]:
     fmt = lambda v: "" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
     cols = ["tokens", "loss", "gen_acc", "tf_acc", "not_acc", "and_acc", "or_acc", "tokens_per_s", "elapsed_s"]
     blocks.append(("table", (cols, [[fmt(row.get(c)) for c in cols] for row in rows])))
+    return blocks
+
+
+def _trace(trace: Path, folder: Path) -> list[Block]:
+    """The [trace] stage: its summary, the averaged heatmaps and tables, and the first example's heatmaps."""
+    from kgedit.trace.store import AVERAGE_PNG, read_summary
+
+    s = read_summary(trace)
+    blocks: list[Block] = [("h2", "Causal tracing (ROME Fig. 1)"), ("p", (
+        f"{s['n_traced']} of {s['n_candidates']} fact prompts traced ({s['n_skipped']} skipped: answered wrong); "
+        f"noise σ = {s['sigma']:.4g} on the subject's embeddings; average total effect {s['avg_total_effect']:.4f}; "
+        f"window {s['window_layers']} of {s['n_layers']} layers; traced layer (peak average MLP indirect effect at "
+        f"the last subject token, rome layer=trace): {s['traced_layer']}."))]
+    shutil.copyfile(trace / AVERAGE_PNG, folder / AVERAGE_PNG)
+    blocks.append(("img", (AVERAGE_PNG, "Average indirect effect of restoring each state, by token class and layer.")))
+    for kind, by_class in s["average"].items():
+        rows = [[name, s["class_counts"][name], *(f"{v:.4f}" for v in values)]
+                for name, values in by_class.items() if s["class_counts"][name]]
+        blocks.append(("p", f"**Average indirect effect: {kind}**"))
+        blocks.append(("table", (["token class", "prompts", *(f"layer {l}" for l in range(s["n_layers"]))], rows)))
+    example = min(trace.glob("trace_example_*.png"), key=lambda p: int(p.stem.rsplit("_", 1)[1]), default=None)
+    if example is not None:
+        shutil.copyfile(example, folder / example.name)
+        blocks.append(("img", (example.name, "One traced prompt: p(object) with each state restored (* subject tokens).")))
     return blocks
 
 

@@ -113,3 +113,28 @@ def plot_case(series: dict[str, dict[str, float]], ticks: dict[str, str], title:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+TRACE_COLOURS = {"hidden": "Purples", "mlp": "Greens", "attn": "Reds"}
+
+
+def plot_trace(panels: dict[str, Any], rows: Sequence[str], value: str, title: str, path: Path) -> None:
+    """Causal-tracing heatmaps side by side (ROME Fig. 1), one per kind: `panels` maps hidden / mlp /
+    attn to a [rows, layers] array of `value`; `rows` labels the rows (tokens or token classes)."""
+    plt = _pyplot()
+    n_rows, n_layers = next(iter(panels.values())).shape
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.2 + 2.8 * len(panels) * max(1.0, n_layers / 8),
+                                                      1.2 + 0.32 * n_rows), squeeze=False)
+    titles = {"hidden": "single restored layer", "mlp": "restored MLP (window)", "attn": "restored attention (window)"}
+    for ax, (kind, values) in zip(axes[0], panels.items()):
+        image = ax.pcolormesh(values, cmap=TRACE_COLOURS[kind], vmin=min(0.0, float(values.min())))
+        ax.invert_yaxis()
+        ax.set_yticks([i + 0.5 for i in range(n_rows)], list(rows) if ax is axes[0][0] else [""] * n_rows, fontsize=8)
+        ax.set_xticks([l + 0.5 for l in range(n_layers)], [str(l) for l in range(n_layers)], fontsize=7)
+        ax.set_xlabel("layer")
+        ax.set_title(titles[kind], fontsize=9)
+        fig.colorbar(image, ax=ax).set_label(value, fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -12,6 +12,7 @@ import pytest
 from kgedit.errors import KgeditError
 from kgedit.experiment.config import load_experiment, parse
 from kgedit.experiment.runner import STATE_FILE, plan, run_experiment
+from tests.eval_world import answer_world
 
 MICRO = """
 [experiment]
@@ -60,6 +61,14 @@ def test_run_builds_everything_then_skips_what_did_not_change(tmp_path):
     third = run_experiment(more_cases)
     assert third.ran == ["cases", "evaluate:lora", "evaluate:bayes"]
     assert (out / "ckpt" / "model.safetensors").stat().st_mtime_ns == weights   # the LM was not retrained
+    assert not (out / "trace").exists() and "trace" not in json.loads((out / STATE_FILE).read_text())["config"]
+    # The optional [trace] stage (on a world the model answers some facts of: causal tracing traces only those)
+    answer_world(out / "world.duckdb", out / "ckpt")
+    traced = run_experiment(parse(MICRO.format(out=out, n=12) + "[trace]\nfacts = 20\nsamples = 2\n", "micro.toml"))
+    assert traced.ran == ["trace"] and (out / "trace" / "trace.duckdb").is_file()
+    md = (out / "report" / "report.md").read_text()
+    assert "Causal tracing (ROME Fig. 1)" in md and "(trace_average.png)" in md
+    assert (out / "report" / "trace_average.png").stat().st_size > 0
 
 
 def test_built_in_experiments_parse():
@@ -144,6 +153,9 @@ BAD_VALUES = [
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nlr = nan", "[evaluate.params.lora]"),
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nlr = inf", "[evaluate.params.lora]"),
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nstepz = 3", "[evaluate.params.lora]"),
+    ("[trace]\nkind = 'mpl'", "[trace] kind 'mpl' is not a kind"),
+    ("[trace]\nsamples = 0", "[trace] samples"),
+    ("[trace]\ncases = 3\nfacts = 3", "[trace] cases and [trace] facts both choose"),
     ("[report]\nmatch = 'fuzzy'", "[report] --match"),
     ("[report]\ncase = -1", "[report] case"),
     ("[report]\ncase = 5000", "[report] case"),
@@ -292,7 +304,8 @@ def test_command_line_and_experiment_file_share_their_defaults():
 
     root = typer.main.get_command(app)
     commands = {("world", "build"): "world", ("corpus", "generate"): "corpus", ("bayes", "fit"): "bayes",
-                ("cases", "generate"): "cases", ("train",): "lm", ("evaluate",): "evaluate", ("report",): "report"}
+                ("cases", "generate"): "cases", ("train",): "lm", ("evaluate",): "evaluate", ("report",): "report",
+                ("trace",): "trace"}
     for path, section in commands.items():
         command = root
         for name in path:
