@@ -55,6 +55,35 @@ def _state(model):
 
 
 @pytest.mark.parametrize("model_type", FAMILIES)
+def test_the_family_table_finds_every_part(family_model, model_type):
+    _, folder = family_model(model_type)
+    model, _ = load_model_folder(folder, "cpu", "fp32")
+    modules = {id(m) for m in model.modules()}
+    hidden, layers = families.shape(model).hidden, families.decoder_layers(model)
+    assert families.n_layers(model) == len(layers) == 2
+    for part in (families.embedding(model), families.final_norm(model), families.attention(model, 1), families.mlp(model, 1)):
+        assert id(part) in modules
+    out = families.mlp_out(model, 1)
+    assert id(out) in {id(m) for m in families.mlp(model, 1).modules()}
+    assert families.projection_dims(out) == (64, hidden) and families.projection_weight(out).shape == (hidden, 64)
+    before = out.weight.detach().clone()
+    with torch.no_grad():                         # the [out, in] view writes the module's weight
+        families.projection_weight(out)[0, 1] += 1.0
+    # GPT-2's Conv1D stores [in, out]: element (out 0, in 1) is its weight[1, 0]
+    assert (out.weight != before).nonzero().tolist() == ([[1, 0]] if model_type == "gpt2" else [[0, 1]])
+    name = families.mlp_out_name(model)
+    assert [m for n, m in model.named_modules() if n.endswith("." + name)] == [families.mlp_out(model, l) for l in (0, 1)]
+    assert families.mlp_projection_names(model)[0] == name.rsplit(".", 1)[-1]
+
+
+def test_the_readme_lists_every_family():
+    from tests.conftest import REPO
+
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Your own model")[1].split("\n## ")[0]
+    assert all(f"`{name}`" in section for name in FAMILIES)
+
+
+@pytest.mark.parametrize("model_type", FAMILIES)
 def test_every_editor_raises_the_edited_fact_and_resets_exactly(family_model, model_type):
     world, folder = family_model(model_type)
     model, tok = load_model_folder(folder, "cpu", "fp32")
@@ -117,12 +146,12 @@ def test_batched_scoring_and_decoding_equal_one_prompt_at_a_time(family_model, m
 @pytest.mark.parametrize("model_type", FAMILIES)
 def test_train_init_continues_pretraining_and_resumes_exactly(family_model, model_type, tmp_path):
     world, folder = family_model(model_type)
-    preset = dataclasses.replace(MICRO, tokens=64 * 4 * 4)
+    preset = dataclasses.replace(MICRO, tokens=64 * 4 * 2)
     config = TrainConfig(preset=preset, init=str(folder), n_probe_facts=3, n_probe_sentences=1)
     whole = train(world, tmp_path / "whole", config)
-    train(world, tmp_path / "part", config, stop_after_steps=2)
+    train(world, tmp_path / "part", config, stop_after_steps=1)
     resumed = train(world, tmp_path / "part", config, resume=True)
-    assert whole.step == resumed.step == 4
+    assert whole.step == resumed.step == 2
     a, _ = load_model_folder(tmp_path / "whole", "cpu", "fp32")
     b, tok = load_model_folder(tmp_path / "part", "cpu", "fp32")
     start, _ = load_model_folder(folder, "cpu", "fp32")
