@@ -34,6 +34,7 @@ def evaluate_command(
     editor: str = option(EvalConfig, "editor"),
     cases: int = option(EvalConfig, "cases"),
     device: str = option(EvalConfig, "device"),
+    dtype: str = option(EvalConfig, "dtype"),
     out_dir: Path = typer.Option(Path("results"), "--out", help="Results folder (resumed when it exists)."),
     sets: list[str] = typer.Option([], "--set", help="Editor parameter key=value (repeatable), e.g. steps=80."),
     seed: int = option(EvalConfig, "seed"),
@@ -58,7 +59,7 @@ def evaluate_command(
         _sequential(model, db_path, editor, sets, sequential, seed, device, batch_size, out_dir)
         return
     config = EvalConfig(model=str(model), world_db=str(db_path), editor=editor, editor_params=_parse_sets(sets),
-                        cases=cases, seed=seed, device=device, batch_size=batch_size, trace=trace,
+                        cases=cases, seed=seed, device=device, dtype=dtype, batch_size=batch_size, trace=trace,
                         parallel_edits=parallel_edits)
     config.check()      # before the progress bar: a bad option is one clean error
     try:

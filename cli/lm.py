@@ -45,14 +45,17 @@ def train_command(
     resume: bool = typer.Option(False, "--resume", help="Continue the checkpoint in --out exactly where it stopped."),
     device: str = option(TrainConfig, "device"),
     seed: int = option(TrainConfig, "seed"),
+    init: Path = option(TrainConfig, "init", show_default=False),
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
 ) -> None:
-    """Pretrain a Mistral model from scratch on the world's documents; evaluate probes; save checkpoints
-    (under torchrun: data-parallel over the ranks, same global batch)."""
+    """Pretrain a Mistral model from scratch on the world's documents (or, with --init, continue pretraining any
+    supported Hugging Face causal LM on them); evaluate probes; save checkpoints (under torchrun: data-parallel
+    over the ranks, same global batch)."""
     from kgedit.distributed import process_group
     from kgedit.lm.train import train
 
-    config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device)
+    config = TrainConfig(preset=get_preset(preset), tokens=tokens, seed=seed, device=device,
+                         init=None if init is None else str(init))
     config.check()  # before the progress bar takes the terminal
     with process_group(device) as ranks, progress_display() as progress:
         result = train(db_path, out_dir, config, resume=resume, progress=progress, ranks=ranks)

@@ -88,6 +88,32 @@ def pipeline(copy_pipeline, tmp_path_factory) -> Pipeline:
     return copy_pipeline(tmp_path_factory.mktemp("pipeline"))
 
 
+@pytest.fixture(scope="session")
+def family_model(copy_pipeline, tmp_path_factory) -> Callable[[str], tuple[Path, Path]]:
+    """family_model(model_type) -> (world database, model folder): the micro pipeline's world and a random
+    2-layer model of that family with a tokenizer of its convention (tests/families.py), built once per
+    session per family (rome and memit keep their key statistics in it, keyed by the weights)."""
+    from kgedit import db
+    from kgedit.lm.tokenizer import document_texts
+    from tests.families import build_family_model
+
+    root = tmp_path_factory.mktemp("families")
+    world = copy_pipeline(root).world
+    con = db.connect(world, read_only=True)
+    try:
+        texts = list(document_texts(con))
+    finally:
+        con.close()
+    built: dict[str, Path] = {}
+
+    def get(model_type: str) -> tuple[Path, Path]:
+        if model_type not in built:
+            built[model_type] = build_family_model(model_type, texts, root / model_type)
+        return world, built[model_type]
+
+    return get
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked gpu run only where CUDA is present (torch is imported only if such tests exist)."""
     gpu_items = [item for item in items if "gpu" in item.keywords]

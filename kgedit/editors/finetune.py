@@ -13,7 +13,7 @@ weights are far smaller than a 2-layer model's. Reset writes the saved weight ba
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import torch
@@ -21,21 +21,19 @@ import torch
 from kgedit.editors.base import COUNT, NON_NEGATIVE, POSITIVE, EditOutcome, Editor, EditRequest, Limit, Params
 from kgedit.editors.lora import mean_nll, pair_batch
 from kgedit.errors import KgeditError
+from kgedit.lm import families
 from kgedit.lm.scoring import model_device
-
-
-MLP_MODULES = ("down_proj", "up_proj", "gate_proj")
 
 
 @dataclass(frozen=True)
 class FtParams(Params):
     layer: int = -1                 # -1: the middle layer (num_layers // 2)
-    module: str = "down_proj"       # an MLP projection: down_proj, up_proj or gate_proj
+    module: str = "auto"            # an MLP projection by name (kgedit.lm.families); auto: the output projection
     lr: float = 3e-3
     weight_decay: float = 0.0
     steps: int = 25
 
-    LIMITS: ClassVar[dict[str, Limit]] = {"layer": Limit(low=-1), "module": Limit(choices=MLP_MODULES),
+    LIMITS: ClassVar[dict[str, Limit]] = {"layer": Limit(low=-1), "module": Limit(),
                                           "lr": POSITIVE, "weight_decay": NON_NEGATIVE, "steps": COUNT}
 
 
@@ -49,7 +47,7 @@ class FtLParams(FtParams):
 
 def mlp_layer(model, layer: int) -> int:
     """The layer index an editor works on: `layer`, or the middle layer when -1; a clear error if out of range."""
-    n = model.config.num_hidden_layers
+    n = families.n_layers(model)
     chosen = n // 2 if layer == -1 else layer
     if not 0 <= chosen < n:
         raise KgeditError(f"layer={layer} is out of range: the model has {n} layers (0..{n - 1}).",
@@ -64,7 +62,9 @@ class FtEditor(Editor):
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
         self.layer = mlp_layer(model, self.params.layer)
-        self.weight: torch.nn.Parameter = getattr(model.model.layers[self.layer].mlp, self.params.module).weight
+        if self.params.module == "auto":
+            self.params = replace(self.params, module=families.mlp_projection_names(model)[0])
+        self.weight: torch.nn.Parameter = families.mlp_projection(model, self.layer, self.params.module).weight
         self._original: torch.Tensor | None = None
 
     def _project(self, start: torch.Tensor) -> None:

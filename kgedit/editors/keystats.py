@@ -1,13 +1,14 @@
-"""The key second moment C = E[k kᵀ] of an MLP's down_proj, estimated on the world's own corpus (rome, memit).
+"""The key second moment C = E[k kᵀ] of an MLP output projection, estimated on the world's own corpus (rome, memit).
 
-A key k is the input of `model.model.layers[l].mlp.down_proj` (dim = intermediate size) at one token.
+A key k is the input of layer l's MLP output projection (kgedit.lm.families.mlp_out; dim = intermediate
+size) at one token.
 C is averaged over every real token of `[BOS] doc [EOS]` for a fixed sample of the corpus documents:
 a seeded permutation of the document ids, taken in that order until the token budget is spent (the
 last document is cut at the budget). Accumulated in float64: with ~1e5 tokens a float32 running sum
 loses the small eigen-directions the rank-one update divides by.
 
 C depends on the sampled tokens and on every weight that shapes the keys at layer l (the embedding,
-layers < l, and layer l up to its down_proj: an edit of down_proj itself leaves C valid). The cache
+layers < l, and layer l up to its output projection: an edit of that projection leaves C valid). The cache
 key hashes exactly those, so a changed corpus, tokenizer or model never reuses a stale C. When the
 model came from a checkpoint directory (name_or_path), C is stored there under kgedit_stats/ and read
 back on the next run; otherwise the caller keeps it in memory.
@@ -27,6 +28,7 @@ import numpy as np
 import torch
 
 from kgedit import db
+from kgedit.lm import families
 from kgedit.lm.scoring import length_batches, model_device, teacher_forced_batch
 from kgedit.lm.tokenizer import encode
 
@@ -76,8 +78,8 @@ def sample_documents(world_db: Path, tok, tokens: int, seed: int = 0) -> Documen
     return DocumentSample(docs, texts)
 
 
-def down_proj(model, layer: int) -> torch.nn.Linear:
-    return model.model.layers[layer].mlp.down_proj
+def key_size(model, layer: int) -> int:
+    return families.projection_dims(families.mlp_out(model, layer))[0]
 
 
 def parameters_digest(model, keep: Callable[[str], bool] = lambda name: True) -> str:
@@ -91,14 +93,13 @@ def parameters_digest(model, keep: Callable[[str], bool] = lambda name: True) ->
 
 
 def _weights_digest(model, layer: int) -> str:
-    """Hash of every parameter the keys at `layer` depend on (not down_proj of that layer or later layers)."""
-    own = f"model.layers.{layer}."
-
-    def keep(name: str) -> bool:
-        if name.startswith("model.layers."):
-            return not (int(name.split(".")[2]) > layer or (name.startswith(own) and ".mlp.down_proj." in name))
-        return name.startswith("model.embed_tokens")
-    return parameters_digest(model, keep)
+    """Hash of every parameter the keys at `layer` depend on: the layers before it, layer `layer` but its
+    MLP output projection, and what comes before the layers (embeddings), not the final norm or the head."""
+    layers, out = families.decoder_layers(model), families.mlp_out(model, layer)
+    skip = {id(p) for m in (*layers[layer + 1:], out, families.final_norm(model), model.get_output_embeddings())
+            for p in m.parameters()} - {id(p) for p in families.embedding(model).parameters()}   # a tied head
+    params = dict(model.named_parameters())
+    return parameters_digest(model, lambda name: id(params[name]) not in skip)
 
 
 def cache_key(model, layer: int, sample: DocumentSample, tokens: int) -> str:
@@ -118,18 +119,19 @@ def second_moments(model, tok, sample: DocumentSample, layers: Sequence[int]) ->
     device = model_device(model)
     limit = int(getattr(model.config, "max_position_embeddings", 2048))
     seqs = [[tok.bos_token_id, *d, tok.eos_token_id][:limit] for d in sample.docs]
-    sums = {l: torch.zeros((down_proj(model, l).in_features,) * 2, dtype=torch.float64, device=device)
+    sums = {l: torch.zeros((key_size(model, l),) * 2, dtype=torch.float64, device=device)
             for l in layers}
     count = 0
     mask_now: list[torch.Tensor] = []
 
     def hook_for(l: int):
         def hook(_module, args):
-            keys = args[0][mask_now[0]].double()          # [n_real_tokens, in]
+            mask = mask_now[0]
+            keys = families.per_row(args[0], len(mask))[mask].double()          # [n_real_tokens, in]
             sums[l].addmm_(keys.T, keys)
         return hook
 
-    handles = [down_proj(model, l).register_forward_pre_hook(hook_for(l)) for l in layers]
+    handles = [families.mlp_out(model, l).register_forward_pre_hook(hook_for(l)) for l in layers]
     was_training = model.training
     model.eval()
     try:
@@ -192,7 +194,7 @@ def key_second_moments(model, tok, sample: DocumentSample, layers: Sequence[int]
     """C for each layer: from `memory`, else the checkpoint's cache, else computed (then stored in both)."""
     keys = {l: cache_key(model, l, sample, tokens) for l in layers}
     for l, key in keys.items():
-        if key not in memory and (c := load_cached(model, key, down_proj(model, l).in_features)) is not None:
+        if key not in memory and (c := load_cached(model, key, key_size(model, l))) is not None:
             memory[key] = c
     missing = [l for l, key in keys.items() if key not in memory]
     if missing:

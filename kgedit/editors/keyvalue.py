@@ -7,8 +7,8 @@
 * Locating. Each (request, prefix) row is `[BOS] {prefix}{prompt}`; the subject's last token is the last
   token starting before the subject's end (tokenizer offsets). The model is causal, so the key there is
   the key of `[BOS] {prefix}{subject}`; keys, v* rows and injections all use this one tokenisation.
-* Target values. A vector δ per request is added to layer l's down_proj output at the subject's last
-  token in every row and optimised with Adam (ROME §3.1, eq. 4) to minimise, per request,
+* Target values. A vector δ per request is added to the output of layer l's MLP output projection at the
+  subject's last token in every row and optimised with Adam (ROME §3.1, eq. 4) to minimise, per request,
       mean over prefixes of the target's per-token NLL after `{prefix}{prompt}`
     + kl_weight · KL(p_edited ‖ p_original) of the next token after `[BOS] {subject}`
     + weight_decay · ‖δ‖² / ‖v_ref‖²,
@@ -27,7 +27,9 @@ import torch
 
 from kgedit.editors.base import EditRequest
 from kgedit.errors import KgeditError
+from kgedit.lm.families import per_row
 from kgedit.lm.scoring import model_device, teacher_forced_batch
+from kgedit.lm.tokenizer import split_pairs
 
 
 def context_prefixes(texts: list[str], n: int) -> list[str]:
@@ -92,10 +94,11 @@ def read_at(model, tok, loc: Located, points: dict[str, tuple[torch.nn.Module, s
 
     def hook_for(name: str, kind: str):
         def pre(_m, args):
-            found[name] = args[0][rows, pos].double()           # [R, d]
+            found[name] = per_row(args[0], len(rows))[rows, pos].double()           # [R, d]
 
         def post(_m, _args, out):
-            found[name] = out[rows, pos].double()
+            out = out[0] if isinstance(out, tuple) else out       # decoder layers of some families return tuples
+            found[name] = per_row(out, len(rows))[rows, pos].double()
         return pre if kind == "in" else post
 
     handles = [m.register_forward_pre_hook(hook_for(n, k)) if k == "in" else m.register_forward_hook(hook_for(n, k))
@@ -122,7 +125,7 @@ def optimise_deltas(model, tok, requests: list[EditRequest], loc: Located, modul
     """δ [n, hidden] (float32, detached) to add to `module`'s output at the subject's last token.
     v_ref [n, hidden] is the value δ is measured against (norm clamp and weight decay)."""
     device, n, n_pre = model_device(model), len(requests), loc.n_prefixes
-    conts = [tok.backend_tokenizer.encode(" " + r.target, add_special_tokens=False).ids for r in requests]
+    conts = [c for _, c in split_pairs(tok, [(r.prompt, r.continuation) for r in requests])]
     essence = [tok.backend_tokenizer.encode(r.subject, add_special_tokens=False).ids for r in requests]
     seqs = [row + conts[i // n_pre] for i, row in enumerate(loc.prompt_ids)] + [[tok.bos_token_id, *e] for e in essence]
     n_targets = [len(conts[i // n_pre]) for i in range(n * n_pre)] + [0] * n
@@ -140,7 +143,7 @@ def optimise_deltas(model, tok, requests: list[EditRequest], loc: Located, modul
     injected: list[torch.Tensor] = []
 
     def inject(_m, _args, out):
-        return out.index_put((rows, pos), injected[0].to(out.dtype), accumulate=True)
+        return per_row(out, len(rows)).index_put((rows, pos), injected[0].to(out.dtype), accumulate=True).view(out.shape)
 
     def forward() -> tuple[torch.Tensor, torch.Tensor]:
         """(log p of each target token [n_tok] summed per rewriting row [n*P], essence log-probs [n, V])."""

@@ -1,4 +1,5 @@
-"""The paper's editor (SPEC §8): a rank-1 LoRA on every MLP down_proj, trained for 40 AdamW steps on
+"""The paper's editor (SPEC §8): a rank-1 LoRA on every MLP output projection (down_proj in Mistral;
+kgedit.lm.families names it for each family), trained for 40 AdamW steps on
 the NLL of the requested object's tokens after "[BOS] {s} {r}", removed again by unloading the
 adapter without merging (the base weights are never written, so the reset is exact).
 
@@ -16,13 +17,14 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import torch
 
 from kgedit.editors.base import COUNT, NON_NEGATIVE, POSITIVE, EditOutcome, Editor, EditRequest, Limit, Params, Route
 from kgedit.editors.parallel import RoutedLora, lora_a_init, lora_targets
+from kgedit.lm import families
 from kgedit.lm.scoring import encode_pairs, model_device, target_log_probs, teacher_forced_batch
 
 # An objective is called once per optimisation step: ([n] loss of each request, [n] p(requested object)).
@@ -33,7 +35,7 @@ Objective = Callable[[], tuple[torch.Tensor, torch.Tensor]]
 class LoraParams(Params):
     rank: int = 1
     alpha: float = 8.0
-    target_modules: tuple[str, ...] = ("down_proj",)
+    target_modules: tuple[str, ...] = ("auto",)     # module names (peft's matching); auto: every MLP output projection
     lr: float = 1e-4
     weight_decay: float = 1e-4
     steps: int = 40
@@ -73,6 +75,8 @@ class LoraEditor(Editor):
 
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
+        if self.params.target_modules == ("auto",):
+            self.params = replace(self.params, target_modules=(families.mlp_out_name(model),))
         lora_targets(model, self.params.target_modules)   # unknown module names fail here, not at the first edit
         self._peft = None
         self._routed: RoutedLora | None = None
@@ -99,13 +103,13 @@ class LoraEditor(Editor):
         self._freeze()
         targets = lora_targets(self.model, p.target_modules)
         config = LoraConfig(r=p.rank, lora_alpha=p.alpha, target_modules=list(p.target_modules),
-                            lora_dropout=0.0, bias="none")
+                            lora_dropout=0.0, bias="none", fan_in_fan_out=families.family(self.model).transposed)
         with torch.random.fork_rng(devices=[]), warnings.catch_warnings():
             # peft asks transformers a deprecated question (is_gradient_checkpointing); not ours to fix
             warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
             self._peft = get_peft_model(self.model, config)
         # The case's own A (the draw edit_cases makes for it), whatever peft's initialiser consumed.
-        inits = lora_a_init(seed, [(p.rank, m.in_features) for _, m in targets])
+        inits = lora_a_init(seed, [(p.rank, families.projection_dims(m)[0]) for _, m in targets])
         with torch.no_grad():
             for (name, _), a in zip(targets, inits):
                 lora_a = self.model.get_submodule(name).lora_A["default"].weight

@@ -3,7 +3,7 @@
 For requests i = 1..n with subjects s_i:
 1. Target hidden z_i for the residual stream at the output of the last edited layer L, at s_i's last
    token: z_i = h_i + δ_i, with h_i that output (averaged over the context prefixes) and δ_i optimised
-   as in rome (kgedit.editors.keyvalue; δ enters through L's down_proj output, which the layer adds to
+   as in rome (kgedit.editors.keyvalue; δ enters through L's MLP output projection, which the layer adds to
    the residual unchanged), clamped to clamp_norm_factor · ‖h_i‖ (MEMIT's default 0.75).
 2. For each edited layer l in order, on the model as the previous layers left it:
        K = keys at l [in × n],  R = (z − h_current) / (layers remaining, l included)   [out × n]
@@ -25,10 +25,11 @@ from typing import ClassVar
 import torch
 
 from kgedit.editors.base import POSITIVE, EditRequest, Limit
-from kgedit.editors.keystats import down_proj
 from kgedit.editors.keyvalue import locate, optimise_deltas, read_at
 from kgedit.editors.rome import TRACE, DownProjEditor, KeyValueParams, auto_layer
 from kgedit.errors import KgeditError
+from kgedit.lm import families
+from kgedit.lm.families import projection_weight
 
 
 @dataclass(frozen=True)
@@ -74,20 +75,20 @@ class MemitEditor(DownProjEditor):
         chosen = self.params.layers
         if self.traced:
             return list(self._traced_site().window)
-        return auto_layers(self.model.config.num_hidden_layers) if tuple(chosen) == (-1,) else sorted(chosen)
+        return auto_layers(families.n_layers(self.model)) if tuple(chosen) == (-1,) else sorted(chosen)
 
     def _solve(self, requests: list[EditRequest], prefixes: list[str],
                steps: list[dict[str, float]] | None) -> None:
         layers = self.layers
-        last = self.model.model.layers[layers[-1]]
+        last = families.decoder_layers(self.model)[layers[-1]]
         loc = locate(self.tok, requests, prefixes, self.params.token)
         h = read_at(self.model, self.tok, loc, {"h": (last, "out")})["h"]             # [n, hidden]
-        delta = optimise_deltas(self.model, self.tok, requests, loc, down_proj(self.model, layers[-1]), h,
+        delta = optimise_deltas(self.model, self.tok, requests, loc, families.mlp_out(self.model, layers[-1]), h,
                                 self.params.delta_settings(), steps)
         z = h + delta.double()                                                      # [n, hidden]
         for i, layer in enumerate(layers):
-            module = down_proj(self.model, layer)
+            module = families.mlp_out(self.model, layer)
             now = read_at(self.model, self.tok, loc, {"k": (module, "in"), "h": (last, "out")})
             resid = (z - now["h"]) / (len(layers) - i)                             # [n, hidden]
             update = memit_update(self._cov[layer], now["k"], resid, self.params.mom2_update_weight)
-            self._write(layer, module.weight.detach().double() + update)
+            self._write(layer, projection_weight(module).detach().double() + update)

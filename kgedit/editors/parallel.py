@@ -30,14 +30,18 @@ import torch
 from torch import nn
 
 from kgedit.errors import KgeditError
+from kgedit.lm.families import Shape, is_projection, per_row, projection_dims, shape
 
 
-def lora_targets(model: nn.Module, names: Sequence[str]) -> list[tuple[str, nn.Linear]]:
-    """(name, module) of the linear layers whose last name component is one of `names` (peft's matching
-    of `target_modules`), in the model's module order."""
-    found = [(n, m) for n, m in model.named_modules() if isinstance(m, nn.Linear) and n.rsplit(".", 1)[-1] in names]
+def lora_targets(model: nn.Module, names: Sequence[str]) -> list[tuple[str, nn.Module]]:
+    """(name, module) of the projections (nn.Linear, GPT-2's Conv1D) named by one of `names` — the whole
+    module name or its end after a '.', as peft matches `target_modules` — in the model's module order."""
+    def named(n: str) -> bool:
+        return any(n == t or n.endswith("." + t) for t in names)
+
+    found = [(n, m) for n, m in model.named_modules() if is_projection(m) and named(n)]
     if not found:
-        linear = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if isinstance(m, nn.Linear)})
+        linear = sorted({n.rsplit(".", 1)[-1] for n, m in model.named_modules() if is_projection(m)})
         raise KgeditError(f"The model has no linear module named {', '.join(names)} (target_modules).",
                           "Its linear modules: " + ", ".join(linear))
     return found
@@ -58,13 +62,15 @@ class RoutedLora:
         self.targets = lora_targets(model, target_modules)
         self.scaling = alpha / rank
         self.n_cases = len(seeds)
-        weight = self.targets[0][1].weight
-        device, dtype = weight.device, weight.dtype
-        per_case = [lora_a_init(s, [(rank, m.in_features) for _, m in self.targets]) for s in seeds]
+        # The factors and their products are float32 whatever the model's dtype (bf16 Adam steps of ~lr
+        # would round away); an fp32 model is computed exactly as before.
+        device, dtype = self.targets[0][1].weight.device, torch.float32
+        dims = [projection_dims(m) for _, m in self.targets]                  # (in, out) per target
+        per_case = [lora_a_init(s, [(rank, d_in) for d_in, _ in dims]) for s in seeds]
         self.a = [nn.Parameter(torch.stack([case[j] for case in per_case]).to(device, dtype))   # [C, r, in]
                   for j in range(len(self.targets))]
-        self.b = [nn.Parameter(torch.zeros(self.n_cases, m.out_features, rank, device=device, dtype=dtype))  # [C, out, r]
-                  for _, m in self.targets]
+        self.b = [nn.Parameter(torch.zeros(self.n_cases, d_out, rank, device=device, dtype=dtype))  # [C, out, r]
+                  for _, d_out in dims]
         self._slots: torch.Tensor | None = None
         self._handles = [m.register_forward_hook(self._hook(j)) for j, (_, m) in enumerate(self.targets)]
 
@@ -80,13 +86,14 @@ class RoutedLora:
 
     def _hook(self, j: int):
         def add_delta(module, args, out):
-            x = args[0]                                                   # [b, t, in]
             slots = self._slots
-            if slots is None or len(slots) != x.shape[0]:
+            if slots is None or (args[0].dim() == 3 and len(slots) != args[0].shape[0]):
                 raise RuntimeError("RoutedLora: route(slots) must name one case per row before a forward pass")
+            x = per_row(args[0], len(slots))                              # [b, t, in]
             a, b = self.a[j][slots], self.b[j][slots]                     # [b, r, in], [b, out, r]
             # peft's order: lora_B(lora_A(x)) * scaling
-            return out + torch.bmm(torch.bmm(x, a.transpose(1, 2)), b.transpose(1, 2)) * self.scaling
+            delta = torch.bmm(torch.bmm(x.float(), a.transpose(1, 2)), b.transpose(1, 2)) * self.scaling
+            return out + delta.to(out.dtype).view(out.shape)
         return add_delta
 
     def remove(self) -> None:
@@ -123,7 +130,7 @@ def resolve_parallel_edits(requested: int | None, editor, requests: Sequence, mo
         return 1
     rows = editor.rows_per_case(requests)
     cap, free = _device_budget(model, rows)
-    per_case = rows * _bytes_per_training_row(model.config)
+    per_case = rows * _bytes_per_training_row(shape(model))
     return max(1, min(cap, len(requests), int(MEMORY_SHARE * free // max(per_case, 1))))
 
 
@@ -145,8 +152,8 @@ def _device_budget(model, rows_per_case: float) -> tuple[int, int]:
     return cap, free
 
 
-def _bytes_per_training_row(cfg, tokens: int = 32) -> int:
+def _bytes_per_training_row(s: Shape, tokens: int = 32) -> int:
     """A generous estimate of one training row's float32 memory: the activations every layer keeps
     for the backward pass and the logits with their softmax and gradient, for `tokens` positions."""
-    layer = 10 * cfg.hidden_size + 4 * cfg.intermediate_size + cfg.num_attention_heads * tokens
-    return 4 * tokens * (cfg.num_hidden_layers * layer + 3 * cfg.vocab_size)
+    layer = 10 * s.hidden + 4 * s.intermediate + s.heads * tokens
+    return 4 * tokens * (s.n_layers * layer + 3 * s.vocab)

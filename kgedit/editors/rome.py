@@ -1,4 +1,5 @@
-"""ROME (Meng et al. 2022, SPEC §8): a rank-one update of one layer's MLP down_proj weight W (v = W k).
+"""ROME (Meng et al. 2022, SPEC §8): a rank-one update of one layer's MLP output projection W (v = W k;
+the layer's module and its [out, in] weight come from kgedit.lm.families, GPT-2's transposed Conv1D included).
 
 For a request (s, r, o): k* = the key at the subject's last token averaged over the context prefixes;
 v* = W k* + δ with δ from kgedit.editors.keyvalue.optimise_deltas (NLL of o, essence KL, norm clamp);
@@ -29,10 +30,12 @@ from pathlib import Path
 import torch
 
 from kgedit.editors.base import COUNT, NON_NEGATIVE, POSITIVE, EditOutcome, Editor, EditRequest, Limit, Params
-from kgedit.editors.keystats import down_proj, key_second_moments, sample_documents
+from kgedit.editors.keystats import key_second_moments, sample_documents
 from kgedit.editors.keyvalue import DeltaSettings, check_subject, context_prefixes, locate, optimise_deltas, read_at
 from kgedit.editors.lora import mean_nll, pair_batch
 from kgedit.errors import KgeditError
+from kgedit.lm import families
+from kgedit.lm.families import projection_weight
 from kgedit.lm.scoring import model_device
 
 
@@ -78,7 +81,7 @@ class DownProjEditor(Editor):
 
     def __init__(self, model, tok, params=None) -> None:
         super().__init__(model, tok, params)
-        n = model.config.num_hidden_layers
+        n = families.n_layers(model)
         self._site = None           # the traced edit site (kgedit.trace.site.TracedSite), set by prepare
         bad = [] if self.traced else [l for l in self.layers if not 0 <= l < n]
         if bad:
@@ -87,7 +90,7 @@ class DownProjEditor(Editor):
         self._prefixes: list[str] | None = None
         self._cov: dict[int, torch.Tensor] = {}
         self._memory: dict[str, torch.Tensor] = {}      # C by cache key, for models without a directory
-        self._saved: dict[int, torch.Tensor] = {}       # layer -> original down_proj weight
+        self._saved: dict[int, torch.Tensor] = {}       # layer -> original output projection weight [out, in]
         self._before: dict[int, torch.Tensor | None] = {}   # layer -> its weight before the edit under way
 
     @property
@@ -136,7 +139,8 @@ class DownProjEditor(Editor):
         except BaseException:
             with torch.no_grad():
                 for layer, before in self._before.items():
-                    down_proj(self.model, layer).weight.copy_(self._saved.pop(layer) if before is None else before)
+                    projection_weight(families.mlp_out(self.model, layer)).copy_(
+                        self._saved.pop(layer) if before is None else before)
             raise
         finally:
             self._before = {}
@@ -150,7 +154,7 @@ class DownProjEditor(Editor):
     def _write(self, layer: int, weight: torch.Tensor) -> None:
         """Write a solved weight. A non-finite one (inf or NaN: a near-singular solve, or a value beyond
         the model's dtype) is refused, as peft's safe_merge refuses a non-finite merge."""
-        w = down_proj(self.model, layer).weight
+        w = projection_weight(families.mlp_out(self.model, layer))
         new = weight.to(w.dtype)
         if not bool(torch.isfinite(new).all()):
             raise KgeditError(f"{self.name}: the solved weight of layer {layer} is not finite (inf or NaN); "
@@ -167,7 +171,7 @@ class DownProjEditor(Editor):
     def _reset(self) -> None:
         with torch.no_grad():
             for layer, w in self._saved.items():
-                down_proj(self.model, layer).weight.copy_(w)
+                projection_weight(families.mlp_out(self.model, layer)).copy_(w)
         self._saved = {}
 
     def _final_loss(self, requests: list[EditRequest]) -> float:
@@ -197,15 +201,15 @@ class RomeEditor(DownProjEditor):
         layer = self.params.layer
         if self.traced:
             return [self._traced_site().layer]
-        return [auto_layer(self.model.config.num_hidden_layers) if layer == -1 else layer]
+        return [auto_layer(families.n_layers(self.model)) if layer == -1 else layer]
 
     def _solve(self, requests: list[EditRequest], prefixes: list[str],
                steps: list[dict[str, float]] | None) -> None:
         layer = self.layers[0]
-        module = down_proj(self.model, layer)
+        module = families.mlp_out(self.model, layer)
         for r in requests:
             loc = locate(self.tok, [r], prefixes, self.params.token)
             k = read_at(self.model, self.tok, loc, {"k": (module, "in")})["k"]      # [1, in]
-            v0 = k @ module.weight.detach().double().T                               # [1, out]
+            v0 = k @ projection_weight(module).detach().double().T                               # [1, out]
             delta = optimise_deltas(self.model, self.tok, [r], loc, module, v0, self.params.delta_settings(), steps)
-            self._write(layer, rank_one_update(module.weight, self._cov[layer], k[0], v0[0] + delta[0].double()))
+            self._write(layer, rank_one_update(projection_weight(module), self._cov[layer], k[0], v0[0] + delta[0].double()))

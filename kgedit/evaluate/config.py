@@ -13,13 +13,15 @@ BATCH_SIZE_HINT = "Prompts scored per forward pass; the default is 64."
 
 @dataclass(frozen=True)
 class EvalConfig:
-    model: str = setting(help="Checkpoint folder (kgedit train --out).")
+    model: str = setting(help="Model folder: a kgedit checkpoint (kgedit train --out) or any Hugging Face "
+                              "causal LM (config.json, model.safetensors, tokenizer files).")
     world_db: str
     editor: str = setting("lora", help="Editing method.")
     editor_params: dict[str, str] = field(default_factory=dict)
     cases: int | None = setting(None, help="Evaluate the first N cases (default: all).")  # all when None
     seed: int = setting(0, help="Seed of the editors' random initialisations.")
     device: str = setting("auto", help="auto, cpu or cuda.")
+    dtype: str = setting("auto", help="Model weights: fp32, bf16 or fp16 (auto: fp32 on a CPU, bf16 on a GPU).")
     batch_size: int = setting(64, help="Scoring batch size.")
     trace: bool = setting(False, help="Keep per-step edit traces (loss, p(target)) in the results.")
     # independent edits per batch (None: chosen by device memory)
@@ -32,11 +34,13 @@ class EvalConfig:
         parameters, before a model is loaded or a file written."""
         from kgedit.editors import check_params
         from kgedit.lm.checkpoint import check_device
+        from kgedit.lm.model_folder import check_dtype
 
         if self.cases is not None:
             checks.integer(name("cases"), self.cases, low=1, hint="Leave it out to evaluate every case.")
         checks.seed(name("seed"), self.seed)
         check_device(self.device, name("device"))
+        check_dtype(self.dtype, name("dtype"))
         checks.integer(name("batch_size"), self.batch_size, low=1, hint=BATCH_SIZE_HINT)
         if self.parallel_edits is not None:
             checks.integer(name("parallel_edits"), self.parallel_edits, low=1,

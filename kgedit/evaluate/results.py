@@ -37,17 +37,22 @@ def fingerprint(value: Any) -> str:
 
 
 def model_identity(model_dir: Path) -> dict[str, Any]:
-    """A checkpoint's model as a fingerprint sees it: preset, training progress and a hash of the weights."""
+    """A model folder as a fingerprint sees it: a hash of the weights, with the preset and training progress
+    of a kgedit checkpoint or the model_type of any other model folder."""
     from kgedit.lm import checkpoint as ckpt
+    from kgedit.lm.model_folder import read_model_config
 
-    kcfg = ckpt.read_config(model_dir)
+    if ckpt.is_checkpoint(model_dir):
+        kcfg = ckpt.read_config(model_dir)
+        identity = {"preset": kcfg.preset.get("name"), "step": kcfg.step, "tokens_seen": kcfg.tokens_seen}
+    else:
+        identity = {"model_type": read_model_config(model_dir).get("model_type")}
     digest = hashlib.sha256()
     for name in sorted(p.name for p in model_dir.glob("*.safetensors")):
         with open(model_dir / name, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 digest.update(block)
-    return {"preset": kcfg.preset.get("name"), "step": kcfg.step,
-            "tokens_seen": kcfg.tokens_seen, "weights_sha256": digest.hexdigest()}
+    return {**identity, "weights_sha256": digest.hexdigest()}
 
 
 def results_path(out: Path) -> Path:

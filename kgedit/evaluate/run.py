@@ -76,7 +76,7 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
     if out.exists() and not out.is_dir():
         raise KgeditError(f"--out {out} is a file, not a folder.", "Choose a folder for the results.")
     n, cases_info = _world_cases(world_db, config.cases)
-    model, tok, identity = (model_loader or _checkpoint_loader(config, ranks))()
+    model, tok, identity = (model_loader or _model_loader(config, ranks))()
     editor = editor_factory(model, tok) if editor_factory else make_editor(config.editor, model, tok, config.editor_params)
     check_parallel_edits(config.parallel_edits, editor)
     # Paths are not part of the fingerprint: a moved world or checkpoint is still the same evaluation.
@@ -253,15 +253,17 @@ def _world_cases(world_db: Path, requested: int | None) -> tuple[int, dict[str, 
     return (requested or available), info
 
 
-def _checkpoint_loader(config: EvalConfig, ranks: Ranks) -> Callable[[], tuple[Any, Any, dict[str, Any]]]:
-    """The model (on this rank's device), tokenizer and model identity (for the fingerprint) of the
-    checkpoint config.model."""
+def _model_loader(config: EvalConfig, ranks: Ranks) -> Callable[[], tuple[Any, Any, dict[str, Any]]]:
+    """The model (on this rank's device), tokenizer and model identity (for the fingerprint: the weights and
+    the dtype they are evaluated in) of the model folder config.model: a kgedit checkpoint or any supported
+    HF causal LM."""
     def load():
-        from kgedit.lm import checkpoint as ckpt
+        from kgedit.lm.model_folder import check_model_files, load_model_folder
 
+        check_model_files(Path(config.model))
         identity = model_identity(Path(config.model))
-        model, tok, _ = ckpt.load_checkpoint(config.model, rank_device(config.device, ranks))
-        return model, tok, identity
+        model, tok = load_model_folder(config.model, rank_device(config.device, ranks), config.dtype)
+        return model, tok, {**identity, "dtype": str(model.dtype).removeprefix("torch.")}
     return load
 
 

@@ -135,13 +135,13 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     requests = _requests(world_db, n_max)
     determining = {k: v for k, v in asdict(config).items() if k not in ("model", "world_db", "device", "batch_size")}
     if model_loader is None:
-        from kgedit.lm import checkpoint as ckpt
+        from kgedit.lm.model_folder import check_model_files, load_model_folder
 
+        check_model_files(Path(config.model))
         determining["model"] = model_identity(Path(config.model))
 
         def model_loader():
-            model, tok, _ = ckpt.load_checkpoint(config.model, config.device)
-            return model, tok
+            return load_model_folder(config.model, config.device, "fp32")
     key = fingerprint(determining)
     path = out / SEQUENTIAL_DB
     if path.is_file():

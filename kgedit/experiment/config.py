@@ -39,7 +39,7 @@ SCHEMA: dict[str, dict[str, tuple[TomlKind, Any]]] = {
     "corpus": toml_keys(CorpusConfig),
     "bayes": toml_keys(FitConfig),
     "cases": toml_keys(CasesConfig),
-    "lm": {"preset": (str, DEFAULT_PRESET), **toml_keys(TrainConfig, ["tokens", "seed"]), "vocab_size": (int, None)},
+    "lm": {"preset": (str, DEFAULT_PRESET), **toml_keys(TrainConfig, ["tokens", "seed", "init"]), "vocab_size": (int, None)},
     "evaluate": {**toml_keys(EvalConfig, ["cases"]), "editors": (list, [default_of(EvalConfig, "editor")]),
                  **toml_keys(EvalConfig, ["seed", "batch_size", "parallel_edits"]), "params": (dict, {})},
     "report": {**toml_keys(TableOptions), "case": (int, None)},
@@ -171,7 +171,7 @@ def cases_config(exp: Experiment) -> CasesConfig:
 def train_config(exp: Experiment) -> TrainConfig:
     lm = exp["lm"]
     return TrainConfig(preset=get_preset(lm["preset"]), tokens=lm["tokens"], seed=lm["seed"],
-                       device=exp["experiment"]["device"])
+                       device=exp["experiment"]["device"], init=lm["init"])
 
 
 def eval_config(exp: Experiment, editor: str, world_db: Path, ckpt: Path) -> EvalConfig:

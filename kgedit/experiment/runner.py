@@ -282,7 +282,8 @@ def _lm(exp: Experiment, world_db: Path, ckpt: Path, out: Path, progress: Progre
         if ranks.main and not resumable:
             shutil.rmtree(ckpt, ignore_errors=True)
             marker.write_text(key)
-            build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size, progress=progress)
+            if lm["init"] is None:          # with init, pretraining continues with the model's own tokenizer
+                build_tokenizer(world_db, ckpt, vocab_size=lm["vocab_size"] or preset.vocab_size, progress=progress)
     train(world_db, ckpt, train_config(exp), resume=resumable, progress=progress, ranks=ranks)
 
 

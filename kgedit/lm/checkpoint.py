@@ -10,8 +10,8 @@
 A save is written to a hidden folder first and moved into place file by file, state last, so an
 interrupted save never leaves a kgedit.json that points at weights it does not describe.
 
-Loading reads weights from safetensors only (never a pickled pytorch_model.bin) and turns a missing,
-truncated or corrupt file into a KgeditError that names it.
+Loading goes through kgedit.lm.model_folder (any Hugging Face causal-LM folder): weights from safetensors
+only, a missing, truncated or corrupt file a KgeditError that names it.
 """
 
 from __future__ import annotations
@@ -30,8 +30,6 @@ FORMAT = "kgedit-lm"
 KGEDIT_JSON = "kgedit.json"
 STATE_FILE = "training_state.pt"
 STATE_KEYS = ("optimizer", "scheduler", "rng", "step")
-WEIGHTS = ("model.safetensors", "model.safetensors.index.json")   # one file, or the index of its shards
-MODEL_TYPE = "mistral"
 
 
 @dataclass
@@ -47,6 +45,7 @@ class KgeditConfig:
     elapsed_s: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
     format: str = FORMAT
+    init: str | None = None          # the model folder pretraining continued (kgedit train --init), if any
 
     @property
     def complete(self) -> bool:
@@ -106,77 +105,14 @@ def resolve_device(device: str):
     return torch.device(device)
 
 
-def load_tokenizer(path: Path):
-    from transformers import PreTrainedTokenizerFast
+def load_checkpoint(path: str | os.PathLike[str], device: str = "auto", dtype: str = "fp32"):
+    """(model in eval mode, tokenizer, KgeditConfig) from a checkpoint directory (fp32 weights unless
+    `dtype`: kgedit.lm.model_folder)."""
+    from kgedit.lm.model_folder import load_model_folder
 
-    if not (Path(path) / "tokenizer.json").is_file():
-        raise KgeditError(f"No tokenizer.json in {path}.", "Train one: kgedit lm tokenizer --db world.duckdb --out " + str(path))
-    try:
-        return PreTrainedTokenizerFast.from_pretrained(str(path))
-    except Exception as exc:   # tokenizers reports a malformed file as a bare Exception
-        raise KgeditError(f"{Path(path) / 'tokenizer.json'} could not be read: {_first_line(exc)}",
-                          _DAMAGED_HINT) from None
-
-
-_DAMAGED_HINT = "The checkpoint is damaged or incomplete: copy it again, or retrain into a fresh --out folder."
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
-
-
-def check_model_files(path: Path) -> None:
-    """config.json is a Mistral config and the weights are there, before transformers reads them."""
-    file = path / "config.json"
-    try:
-        config = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KgeditError(f"{file} is not a valid JSON config: {_first_line(exc)}", _DAMAGED_HINT) from None
-    if not isinstance(config, dict) or config.get("model_type") != MODEL_TYPE:
-        found = config.get("model_type") if isinstance(config, dict) else None
-        raise KgeditError(f"{file} describes a model of type {found!r}; kgedit checkpoints are {MODEL_TYPE!r}.",
-                          _DAMAGED_HINT)
-    if not any((path / name).is_file() for name in WEIGHTS):
-        raise KgeditError(f"{path} has no weights ({WEIGHTS[0]}).", _DAMAGED_HINT)
-
-
-def load_model(path: Path):
-    """The MistralForCausalLM of a checkpoint folder, fp32, on the CPU; every weight must come from the
-    checkpoint (a missing, extra or mis-shaped tensor is an error, never a silently re-initialised one)."""
-    from safetensors import SafetensorError
-    from transformers import MistralForCausalLM
-    from transformers.utils import logging as hf_logging
-
-    path = Path(path)
-    check_model_files(path)
-    hf_logging.disable_progress_bar()     # no "Loading weights" bar: the CLI owns stderr
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()      # the load report of a broken file would precede our error
-    try:
-        model, info = MistralForCausalLM.from_pretrained(str(path), attn_implementation="sdpa", use_safetensors=True,
-                                                         ignore_mismatched_sizes=True, output_loading_info=True)
-    except (OSError, ValueError, RuntimeError, TypeError, KeyError, AttributeError, SafetensorError) as exc:
-        raise KgeditError(f"The model in {path} could not be loaded ({WEIGHTS[0]} or config.json is damaged): "
-                          f"{_first_line(exc)}", _DAMAGED_HINT) from None
-    finally:
-        hf_logging.set_verbosity(verbosity)
-    bad = [*info.get("missing_keys", ()), *info.get("unexpected_keys", ()),
-           *(k[0] if isinstance(k, tuple) else k for k in info.get("mismatched_keys", ()))]
-    if bad:
-        raise KgeditError(f"{path / WEIGHTS[0]} does not match config.json: {len(bad)} weights missing, extra or of "
-                          f"another shape (e.g. {sorted(bad)[0]}).", _DAMAGED_HINT)
-    return model
-
-
-def load_checkpoint(path: str | os.PathLike[str], device: str = "auto"):
-    """(model in eval mode, tokenizer, KgeditConfig) from a checkpoint directory; fp32 weights."""
     path = Path(path)
     config = read_config(path)
-    target = resolve_device(device)
-    tok = load_tokenizer(path)
-    model = load_model(path)
-    model.to(target).eval()
+    model, tok = load_model_folder(path, device, dtype)
     return model, tok, config
 
 
@@ -206,6 +142,8 @@ def load_training_state(path: Path) -> dict[str, Any]:
 
     import torch
 
+    from kgedit.lm.model_folder import first_line
+
     file = path / STATE_FILE
     if not file.is_file():
         raise KgeditError(f"{path} has no {STATE_FILE}; it cannot be resumed.", "Start a new training with another --out.")
@@ -217,7 +155,7 @@ def load_training_state(path: Path) -> dict[str, Any]:
                           "It was not written by this kgedit, or was altered: start a new training with another "
                           "--out.") from None
     except (OSError, RuntimeError, EOFError, ValueError) as exc:
-        raise KgeditError(f"{file} is damaged: {_first_line(exc)}", "Start a new training with another --out.") from None
+        raise KgeditError(f"{file} is damaged: {first_line(exc)}", "Start a new training with another --out.") from None
     missing = [k for k in STATE_KEYS if not isinstance(state, dict) or k not in state]
     if missing:
         raise KgeditError(f"{file} lacks {', '.join(missing)}; it is not a kgedit training state.",

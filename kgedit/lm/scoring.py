@@ -1,9 +1,10 @@
 """Batched scoring: log p(continuation | [BOS] prompt) for many pairs, one forward pass per batch.
 
-Tokenisation boundary: prompt and continuation are tokenised separately and concatenated, so the
-scored tokens are exactly the continuation's. With kgedit's byte-level BPE a continuation that starts
-with a space (" Yale", " true") gives the same tokens as tokenising prompt + continuation together
-(tested); a continuation without a leading space is scored as its own pieces.
+Tokenisation boundary: prompt + continuation is tokenised as one text and cut where the continuation
+starts (kgedit.lm.tokenizer.split_pairs), so the scored tokens are the continuation's as the model reads
+it in running text, for every tokenizer convention (byte-level "Ġ", SentencePiece "▁"). With kgedit's
+byte-level BPE this equals tokenising the two separately for a continuation that starts with a space
+(" Yale", " true"; tested).
 
 Right padding needs no position fix-up: a causal model's real tokens never see the pads that follow
 them, and positions 0..n-1 of each row are the row's own positions.
@@ -16,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from kgedit.lm.tokenizer import encode
+from kgedit.lm.tokenizer import split_pairs
 
 
 def model_device(model) -> torch.device:
@@ -60,9 +61,8 @@ def target_log_probs(model, ids: torch.Tensor, mask: torch.Tensor, is_target: to
 
 def encode_pairs(tok, pairs: Sequence[tuple[str, str]]) -> tuple[list[list[int]], list[int]]:
     """[BOS] prompt continuation token ids per pair, and the continuation's token count."""
-    prompts = encode(tok, [p for p, _ in pairs])
-    conts = encode(tok, [c for _, c in pairs])
-    return [[tok.bos_token_id, *p, *c] for p, c in zip(prompts, conts)], [len(c) for c in conts]
+    split = split_pairs(tok, list(pairs))
+    return [[tok.bos_token_id, *p, *c] for p, c in split], [len(c) for _, c in split]
 
 
 # Called with the input indices of each batch's rows before its forward pass: an edit-parallel

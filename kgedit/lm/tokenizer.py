@@ -49,6 +49,22 @@ def encode(tok, texts: list[str]) -> list[list[int]]:
     return [e.ids for e in tok.backend_tokenizer.encode_batch(texts, add_special_tokens=False)]
 
 
+def split_pairs(tok, pairs: list[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+    """(prompt ids, continuation ids) of each (prompt, continuation) pair, cut from the tokens of the joined
+    text: the continuation is every token from the first one that holds a character of the continuation
+    (by the tokenizer's offsets). So the space before a continuation is tokenised as the tokenizer does in
+    running text, whatever its convention: GPT-2 and kgedit's byte-level BPE attach it to the next word
+    ("ĠYale"), SentencePiece-style tokenizers write it as "▁Yale" (tokenised alone, a legacy SentencePiece
+    tokenizer would make " Yale" "▁", "▁Yale"). The scored tokens are exactly the model's reading of
+    prompt + continuation."""
+    out = []
+    for (prompt, _), enc in zip(pairs, tok.backend_tokenizer.encode_batch([p + c for p, c in pairs],
+                                                                         add_special_tokens=False)):
+        cut = next((i for i, (_, end) in enumerate(enc.offsets) if end > len(prompt)), len(enc.ids))
+        out.append((enc.ids[:cut], enc.ids[cut:]))
+    return out
+
+
 def document_texts(con, progress: Progress | None = None) -> Iterator[str]:
     """Every document's text in document_id order, fetched in batches (never all in Python at once);
     `progress` hears of each batch as the task 'reading documents'."""

@@ -1,4 +1,6 @@
-"""Pretraining a Mistral model from scratch on the world's packed documents (SPEC 7).
+"""Pretraining a Mistral model from scratch on the world's packed documents (SPEC 7), or continuing the
+pretraining of any supported Hugging Face causal LM (`init`: kgedit.lm.model_folder) on them with that
+model's own tokenizer; the preset then gives the schedule (lr, batch, block, budget), not the shape.
 
 AdamW (weight decay 1e-4 on matrices only; norms carry no decay), linear warmup then linear decay to
 zero at the token budget, gradient clipping at 1.0, bf16 autocast on CUDA and fp32 on CPU. Every
@@ -54,20 +56,27 @@ def lr_factor(step: int, warmup: int, total: int) -> float:
     return max(0.0, (total - step) / max(1, total - warmup))
 
 
-def _prepare(world_db: Path, out: Path, config: TrainConfig, resume: bool):
-    """Tokenizer, token ids of every document, and the probe set; the world db is closed afterwards."""
+def _prepare(world_db: Path, out: Path, config: TrainConfig, init_tok=None):
+    """Tokenizer (`init_tok`, the one in `out`, or a new one), token ids of every document, and the probe
+    set; the world db is closed afterwards."""
     from kgedit import db
+    from kgedit.lm.model_folder import load_tokenizer
     from kgedit.lm.probes import load_probes
     from kgedit.lm.tokenizer import document_texts, encode, train_tokenizer, write_token_counts
 
-    has_tok = (out / "tokenizer.json").is_file()
+    has_tok = init_tok is not None or (out / "tokenizer.json").is_file()
     if not world_db.is_file():
         raise KgeditError(f"No database at {world_db}.", "Build a world and its corpus first (kgedit world build, kgedit corpus generate).")
     con = db.connect(world_db, read_only=has_tok)   # read-write only to record token counts
     try:
         db.require_tables(con, CORPUS_TABLES, "corpus", f"kgedit corpus generate --db {world_db}")
-        if has_tok:
-            tok = ckpt.load_tokenizer(out)
+        if init_tok is not None:
+            tok = init_tok
+            if not (out / "tokenizer.json").is_file():     # rank 0 saves it (kgedit.distributed.main_first)
+                out.mkdir(parents=True, exist_ok=True)
+                tok.save_pretrained(str(out))
+        elif has_tok:
+            tok = load_tokenizer(out)
         else:
             tok = train_tokenizer(document_texts(con), config.preset.vocab_size)
             out.mkdir(parents=True, exist_ok=True)
@@ -80,6 +89,17 @@ def _prepare(world_db: Path, out: Path, config: TrainConfig, resume: bool):
     finally:
         con.close()
     return tok, docs, probes
+
+
+def _load_init(path: Path):
+    """(model in fp32 on the CPU, tokenizer) of the folder pretraining continues, checked together."""
+    from kgedit.lm import model_folder
+
+    model_folder.check_model_files(path)
+    tok = model_folder.load_tokenizer(path)
+    model = model_folder.load_model(path)
+    model_folder.check_vocabulary(model, tok, path)
+    return model, tok
 
 
 def _check_out(out: Path, resume: bool) -> None:
@@ -99,6 +119,7 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     import torch
     from transformers import MistralForCausalLM
 
+    from kgedit.lm import model_folder
     from kgedit.lm.data import PackedStream
     from kgedit.lm.probes import probe_accuracy
 
@@ -106,6 +127,9 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     out, world_db = Path(out), Path(world_db)
     _check_out(out, resume)
     saved = ckpt.read_config(out) if resume else None
+    if saved and config.init is not None and config.init != saved.init:
+        raise KgeditError(f"{out} continues {saved.init or 'no model (it was trained from scratch)'}, not {config.init}.",
+                          "Resume without --init: the checkpoint holds the weights to continue.")
     if saved and saved.preset["name"] != config.preset.name:
         raise KgeditError(f"{out} was trained with preset {saved.preset['name']!r}, not {config.preset.name!r}.",
                           f"Resume with --preset {saved.preset['name']}.")
@@ -123,7 +147,8 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     device = ckpt.resolve_device(rank_device(config.device, ranks))
     if device.type == "cpu" and not os.environ.get("OMP_NUM_THREADS"):    # a user's setting wins (torch reads it)
         torch.set_num_threads(max(1, len(os.sched_getaffinity(0))))
-    tok, docs, probes = main_first(ranks, "preparing the data", lambda: _prepare(world_db, out, config, resume))
+    init_model, init_tok = _load_init(Path(config.init)) if config.init is not None and not saved else (None, None)
+    tok, docs, probes = main_first(ranks, "preparing the data", lambda: _prepare(world_db, out, config, init_tok))
     stream = PackedStream(docs, tok.bos_token_id, tok.eos_token_id, preset.block_size, config.seed)
     if stream.blocks_per_epoch < 1:
         raise KgeditError("The corpus is shorter than one training block.", "Use a larger world or a smaller preset.")
@@ -132,8 +157,10 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
     total_steps = max(1, math.ceil(budget / tokens_per_step))
     torch.manual_seed(config.seed)
     if saved:
-        model = ckpt.load_model(out)
+        model = model_folder.load_model(out)
         state = ckpt.load_training_state(out)
+    elif init_model is not None:
+        model = init_model
     else:
         cfg = mistral_config(preset, len(tok), bos_id=tok.bos_token_id, eos_id=tok.eos_token_id,
                              pad_id=tok.pad_token_id)
@@ -148,7 +175,7 @@ def train(world_db: Path, out: Path, config: TrainConfig, *, resume: bool = Fals
                             fused=device.type == "cuda")
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: lr_factor(s, preset.warmup_steps, total_steps))
     kcfg = saved or ckpt.KgeditConfig(preset=preset.to_dict(), seed=config.seed, tokens_budget=budget,
-                                      world_db=str(world_db), total_steps=total_steps)
+                                      world_db=str(world_db), total_steps=total_steps, init=config.init)
     step, loss_window = 0, (0.0, 0)
     if saved:
         step, loss_window = _restore(out, state, opt, sched)

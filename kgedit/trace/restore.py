@@ -14,8 +14,9 @@ Batched by construction: every (noise sample, cell) pair is a row of one forward
 state into exactly the rows and positions that restore each module. `loop_restored_probs` is the
 plain one-forward-per-cell reference the batched version is tested and benchmarked against.
 
-Every module path is named in the four small functions at the top (Mistral-style checkpoints:
-model.model.layers[l].mlp / .self_attn), so a model-family table can replace them in one place.
+Module paths come from the model-family table (kgedit.lm.families): a decoder layer, its MLP (OPT's
+output projection, whose flattened [rows * tokens, d] output `families.per_row` views per row) and its
+attention, and the input embedding.
 """
 
 from __future__ import annotations
@@ -25,32 +26,15 @@ from dataclasses import dataclass
 
 import torch
 
+from kgedit.lm import families
 from kgedit.lm.scoring import model_device
 from kgedit.trace.grid import Cell
 
-def _layers(model) -> Sequence[torch.nn.Module]:
-    return model.model.layers
-
-
-def _mlp(model, layer: int) -> torch.nn.Module:
-    return _layers(model)[layer].mlp
-
-
-def _attn(model, layer: int) -> torch.nn.Module:
-    return _layers(model)[layer].self_attn
-
-
-def _embedding(model) -> torch.nn.Module:
-    return model.get_input_embeddings()
-
-
-def n_layers(model) -> int:
-    return len(_layers(model))
-
-
 def module(model, kind: str, layer: int) -> torch.nn.Module:
     """The module whose output a cell of `kind` restores at `layer`."""
-    return _layers(model)[layer] if kind == "hidden" else _mlp(model, layer) if kind == "mlp" else _attn(model, layer)
+    if kind == "hidden":
+        return families.decoder_layers(model)[layer]
+    return families.mlp(model, layer) if kind == "mlp" else families.attention(model, layer)
 
 
 @dataclass(frozen=True)
@@ -84,10 +68,10 @@ def clean_run(model, prompt: TracedPrompt, kinds: Sequence[str]) -> tuple[float,
 
     def keep(key):
         def hook(_m, _args, out):
-            states[key] = _first(out)[0].detach().clone()
+            states[key] = families.per_row(_first(out), 1)[0].detach().clone()
         return hook
 
-    handles = [module(model, k, l).register_forward_hook(keep((k, l))) for k in kinds for l in range(n_layers(model))]
+    handles = [module(model, k, l).register_forward_hook(keep((k, l))) for k in kinds for l in range(families.n_layers(model))]
     try:
         ids = torch.tensor([prompt.ids], device=model_device(model))
         p = float(_p(model, ids, prompt.target)[0])
@@ -126,11 +110,11 @@ def restored_probs(model, prompt: TracedPrompt, clean: dict[tuple[str, int], tor
         def restore(key, row_idx, pos_idx):
             def hook(_m, _args, output):
                 h = _first(output).clone()
-                h[row_idx, pos_idx] = clean[key][pos_idx].to(h.dtype)
+                families.per_row(h, len(rows))[row_idx, pos_idx] = clean[key][pos_idx].to(h.dtype)
                 return _with_first(output, h)
             return hook
 
-        handles = [_embedding(model).register_forward_hook(corrupt)]
+        handles = [families.embedding(model).register_forward_hook(corrupt)]
         for key, (row_idx, pos_idx) in sorted(writes.items()):
             handles.append(module(model, *key).register_forward_hook(
                 restore(key, torch.tensor(row_idx, device=device), torch.tensor(pos_idx, device=device))))
@@ -160,11 +144,11 @@ def loop_restored_probs(model, prompt: TracedPrompt, clean: dict[tuple[str, int]
             def restore(key):
                 def hook(_m, _args, output):
                     h = _first(output).clone()
-                    h[0, list(cell.tokens)] = clean[key][list(cell.tokens)].to(h.dtype)
+                    families.per_row(h, 1)[0, list(cell.tokens)] = clean[key][list(cell.tokens)].to(h.dtype)
                     return _with_first(output, h)
                 return hook
 
-            handles = [_embedding(model).register_forward_hook(corrupt)]
+            handles = [families.embedding(model).register_forward_hook(corrupt)]
             handles += [module(model, cell.kind, l).register_forward_hook(restore((cell.kind, l))) for l in cell.layers]
             try:
                 out[s, c] = float(_p(model, ids, prompt.target)[0])

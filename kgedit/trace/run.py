@@ -24,11 +24,13 @@ import torch
 
 from kgedit import db
 from kgedit.errors import KgeditError
+from kgedit.lm import families
+from kgedit.lm.tokenizer import split_pairs
 from kgedit.progress import Progress
 from kgedit.trace.config import TraceConfig
 from kgedit.trace.grid import (TOKEN_CLASSES, auto_window, check_window, class_average, grid_cells, parse_kinds,
                                peak_layer, token_classes)
-from kgedit.trace.restore import TracedPrompt, clean_run, n_layers, restored_probs
+from kgedit.trace.restore import TracedPrompt, clean_run, restored_probs
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def subject_std(model, tok, world_db: Path) -> float:
 
 def plan_trace(model, tok, world_db: Path, config: TraceConfig) -> TracePlan:
     config.check()
-    layers = n_layers(model)
+    layers = families.n_layers(model)
     window = config.window or auto_window(layers)
     check_window(window, layers)
     candidates = load_candidates(world_db, config)
@@ -140,11 +142,11 @@ def encode_prompt(tok, c: Candidate) -> tuple[TracedPrompt, list[str]]:
     if not c.prompt.startswith(c.subject):
         raise KgeditError(f"The prompt {c.prompt!r} does not start with its subject {c.subject!r}.",
                           "Traced prompts are '{subject} {relation}'.")
-    enc = tok.backend_tokenizer.encode(c.prompt, add_special_tokens=False)
-    obj = tok.backend_tokenizer.encode(" " + c.object, add_special_tokens=False).ids
-    n_subject = sum(1 for start, _ in enc.offsets if start < len(c.subject))
-    texts = [c.prompt[a:b] for a, b in enc.offsets]
-    return TracedPrompt((tok.bos_token_id, *enc.ids), obj[0], tuple(range(1, n_subject + 1))), texts
+    (ids, obj), = split_pairs(tok, [(c.prompt, " " + c.object)])   # the object as read after the prompt
+    offsets = tok.backend_tokenizer.encode(c.prompt, add_special_tokens=False).offsets[:len(ids)]
+    n_subject = sum(1 for start, _ in offsets if start < len(c.subject))
+    texts = [c.prompt[a:b] for a, b in offsets]
+    return TracedPrompt((tok.bos_token_id, *ids), obj[0], tuple(range(1, n_subject + 1))), texts
 
 
 def noise_for(config: TraceConfig, sigma: float, source_id: int, n_subject: int, hidden: int) -> torch.Tensor:

@@ -156,7 +156,7 @@ def trace_checkpoint(config: TraceConfig, out: Path, progress: Progress | None =
     from dataclasses import asdict
 
     from kgedit.evaluate.results import fingerprint
-    from kgedit.lm import checkpoint as ckpt
+    from kgedit.lm.model_folder import load_model_folder
     from kgedit.trace.run import plan_trace, run_trace
     from kgedit.trace.site import site_key, site_of, store_site
 
@@ -165,7 +165,7 @@ def trace_checkpoint(config: TraceConfig, out: Path, progress: Progress | None =
     stored = stored_fingerprint(out)
     if not world.is_file():
         raise KgeditError(f"No database at {world}.", "Build the world and its corpus first (see README).")
-    model, tok, _ = ckpt.load_checkpoint(config.model, config.device)
+    model, tok = load_model_folder(config.model, config.device)
     plan = plan_trace(model, tok, world, config)
     key = site_key(model, plan, config)
     trace_key = fingerprint({"site": key, "kinds": plan.kinds})

@@ -72,6 +72,7 @@ def test_report_compare_puts_editors_side_by_side(pipeline, tmp_path):
     (["--cases", "0"], "--cases must be at least 1"),
     (["--match", "fuzzy"], "--match must be one of exact, contains"),
     (["--device", "tpu"], "Unknown device 'tpu'"),
+    (["--dtype", "fp8"], "Unknown dtype 'fp8'"),
     (["--parallel-edits", "0"], "--parallel-edits must be at least 1"),
     (["--editor", "rome", "--parallel-edits", "4"], "The rome editor edits one case at a time"),
 ])
@@ -85,11 +86,11 @@ def test_bad_options_are_errors_with_hints(pipeline, tmp_path, args, message):
 def test_missing_things_are_errors_with_hints(pipeline, tmp_path):
     world, ckpt = pipeline
     missing_model = invoke("evaluate", "--model", tmp_path / "nope", "--db", world, "--out", tmp_path / "r")
-    assert missing_model.exit_code == 1 and "No checkpoint directory" in missing_model.stderr
+    assert missing_model.exit_code == 1 and "No model folder at" in missing_model.stderr
     not_ckpt = tmp_path / "empty"
     not_ckpt.mkdir()
     result = invoke("evaluate", "--model", not_ckpt, "--db", world, "--out", tmp_path / "r")
-    assert result.exit_code == 1 and "is not a kgedit checkpoint" in result.stderr
+    assert result.exit_code == 1 and "has no config.json" in result.stderr
     missing_db = invoke("evaluate", "--model", ckpt, "--db", tmp_path / "none.duckdb", "--out", tmp_path / "r")
     assert missing_db.exit_code == 1 and "No database at" in missing_db.stderr
     no_results = invoke("report", tmp_path / "nothing")
@@ -146,7 +147,7 @@ def _set_config(path, **changes):
     (lambda c: (c / "config.json").write_text("{not json"), "config.json is not a valid JSON config"),
     (lambda c: (c / "config.json").write_bytes(b"\xff\xfe{"), "config.json is not a valid JSON config"),
     (lambda c: _set_config(c / "config.json", model_type="gpt2", architectures=["GPT2LMHeadModel"]),
-     "config.json describes a model of type 'gpt2'"),
+     "model.safetensors does not match config.json"),      # a supported family, not these weights
     (lambda c: _set_config(c / "config.json", hidden_size=64), "model.safetensors does not match config.json"),
     (lambda c: (c / "tokenizer.json").write_text("{}"), "tokenizer.json could not be read"),
     (lambda c: (c / "kgedit.json").write_text("[]"), "kgedit.json is not a valid kgedit checkpoint config"),

@@ -44,7 +44,6 @@ def test_non_finite_numbers_are_refused_for_every_numeric_parameter(name):
     ("bayes", "weight", "m", "weight must be one of n_prime, n"),
     ("bayes", "fact_weight", "-1", "fact_weight must be at least 0"),
     ("bayes", "locality_prompts", "-1", "locality_prompts must be at least 0"),
-    ("ft", "module", "o_proj", "module must be one of down_proj, up_proj, gate_proj"),
     ("ft", "layer", "-2", "layer must be at least -1"),
     ("ft_l", "norm_constraint", "0", "norm_constraint must be greater than 0"),
     ("rome", "v_steps", "0", "v_steps must be at least 1"),

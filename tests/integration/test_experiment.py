@@ -10,7 +10,7 @@ import re
 import pytest
 
 from kgedit.errors import KgeditError
-from kgedit.experiment.config import load_experiment, parse
+from kgedit.experiment.config import load_experiment, parse, train_config
 from kgedit.experiment.runner import STATE_FILE, plan, run_experiment
 from tests.eval_world import answer_world
 
@@ -99,6 +99,11 @@ def test_bad_experiment_files_are_clear_errors(text, message):
     assert message in str(err.value)
 
 
+def test_lm_init_names_the_model_folder_pretraining_continues(family_model):
+    _, folder = family_model("gpt2")
+    assert train_config(parse(f"[lm]\ninit = '{folder}'", "x.toml")).init == str(folder)
+
+
 def test_missing_experiment_file_is_a_clear_error(tmp_path):
     with pytest.raises(KgeditError, match="experiment file .* does not exist"):
         load_experiment(str(tmp_path / "none.toml"))
@@ -149,6 +154,8 @@ BAD_VALUES = [
     ("[evaluate]\ncases = 0", "[evaluate] cases"),
     ("[evaluate]\nseed = -1", "[evaluate] seed"),
     ("[evaluate]\nparallel_edits = 0", "[evaluate] parallel_edits"),
+    ("[lm]\ninit = ''", "[lm] init"),
+    ("[lm]\ninit = 'no/such/model'", "No model folder at no/such/model"),
     ("[evaluate]\neditors = []", "[evaluate] editors"),
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nlr = nan", "[evaluate.params.lora]"),
     ("[evaluate]\neditors = ['lora']\n[evaluate.params.lora]\nlr = inf", "[evaluate.params.lora]"),
