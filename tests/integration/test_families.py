@@ -158,3 +158,25 @@ def test_train_init_continues_pretraining_and_resumes_exactly(family_model, mode
     assert type(a) is type(start) and len(tok) == len(load_model_folder(folder, "cpu")[1])
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
     assert not all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), start.state_dict().values()))
+
+
+@pytest.mark.parametrize("model_type", FAMILIES)
+def test_causal_tracing_runs_on_every_family(family_model, model_type):
+    """Batched restoration equals one forward pass per cell; the last layer restored at the last token is the
+    clean run; restoring MLP and attention outputs works whatever shape the family's modules return."""
+    from kgedit.trace.grid import Cell, grid_cells
+    from kgedit.trace.restore import clean_run, loop_restored_probs, restored_probs
+    from kgedit.trace.run import Candidate, encode_prompt
+
+    _, folder = family_model(model_type)
+    model, tok = load_model_folder(folder, "cpu", "fp32")
+    kinds = ("hidden", "mlp", "attn")
+    row, texts = encode_prompt(tok, Candidate("fact", 1, "Mabel Ashby", "Mabel Ashby place of birth", "Eastdale"))
+    p_clean, clean = clean_run(model, row, kinds)
+    hidden = families.embedding(model).weight.shape[1]
+    noise = torch.randn(2, len(row.subject), hidden, generator=torch.Generator().manual_seed(0))
+    cells = grid_cells(kinds, len(texts), families.n_layers(model), 1)
+    batched = restored_probs(model, row, clean, noise, cells, batch_rows=5)
+    assert torch.allclose(batched, loop_restored_probs(model, row, clean, noise, cells), atol=1e-6, rtol=0)
+    last = restored_probs(model, row, clean, noise, [Cell("hidden", (len(texts),), (families.n_layers(model) - 1,))])
+    assert torch.allclose(last, torch.full_like(last, p_clean), atol=1e-6, rtol=0)
