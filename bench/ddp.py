@@ -36,8 +36,9 @@ def main() -> None:
     import torch
 
     from kgedit.distributed import process_group, rank_device, together
-    from kgedit.lm.checkpoint import load_model, resolve_device
+    from kgedit.lm.checkpoint import resolve_device
     from kgedit.lm.config import TrainConfig
+    from kgedit.lm.model_folder import load_model
     from kgedit.lm.presets import get_preset
     from kgedit.lm.throughput import flops_per_token, peak_tflops
     from kgedit.lm.train import train

@@ -94,7 +94,7 @@ def test_a_failing_rank_stops_every_rank_and_the_rerun_equals_one_process_row_fo
 
 
 def test_two_rank_data_parallel_training_equals_one_process(pipeline, tmp_path):
-    from kgedit.lm.checkpoint import load_model
+    from kgedit.lm.model_folder import load_model
     from kgedit.lm.config import TrainConfig
     from kgedit.lm.curves import read_log
     from kgedit.lm.presets import get_preset
