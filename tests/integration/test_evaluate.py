@@ -194,5 +194,5 @@ def test_too_many_cases_and_a_world_without_cases_are_clear_errors(pipeline, tmp
     with pytest.raises(KgeditError, match="no benchmark cases") as err:
         evaluate(EvalConfig(model=str(ckpt), world_db=str(bare)), tmp_path / "b")
     assert "kgedit cases generate" in err.value.hint
-    with pytest.raises(KgeditError, match="No checkpoint directory"):
+    with pytest.raises(KgeditError, match="No model folder at"):
         evaluate(EvalConfig(model=str(tmp_path / "nope"), world_db=str(world)), tmp_path / "c")
