@@ -16,6 +16,7 @@ from .bayes import bayes_app
 from .query import query_command
 from .run import run_command
 from .sql import sql_command
+from .tune import tune_command
 from .world import world_app
 
 app = new_app("kgedit: a formal world from Wikidata, exact Bayesian belief revision, and model-editing evaluation.")
@@ -44,6 +45,7 @@ app.command("train")(train_command)
 app.command("evaluate")(evaluate_command)
 app.command("report")(report_command)
 app.command("run")(run_command)
+app.command("tune")(tune_command)
 
 
 def run() -> None:

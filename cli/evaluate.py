@@ -10,7 +10,7 @@ from kgedit.errors import KgeditError
 from kgedit.evaluate.config import EvalConfig, TableOptions
 
 from .common import DbOption, OutputFormat, option, out, print_error
-from .progress import progress_display
+from .progress import progress_display, resumable
 
 MatchOption = option(TableOptions, "match")
 ProbOption = option(TableOptions, "prob")
@@ -60,13 +60,7 @@ def evaluate_command(
                         cases=cases, seed=seed, device=device, batch_size=batch_size, trace=trace,
                         parallel_edits=parallel_edits)
     config.check()      # before the progress bar: a bad option is one clean error
-    try:
-        with progress_display() as progress:
-            summary = evaluate(config, out_dir, progress=progress)
-    except KeyboardInterrupt:
-        print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
-                    "Run the same command again to continue where it stopped.")
-        raise typer.Exit(130) from None
+    summary = resumable(lambda progress: evaluate(config, out_dir, progress=progress), out_dir, "case")
     resumed = f", {summary.resumed_cases} from an earlier run" if summary.resumed_cases else ""
     parallel = f", {summary.parallel_edits} edits at a time" if summary.parallel_edits > 1 else ""
     typer.echo(f"{summary.n_done} cases evaluated{resumed} in {summary.wall_seconds:.1f} s "

@@ -31,5 +31,6 @@ def test_tables_show_the_metric_headers_and_a_note_with_their_directions():
     assert HEADERS == ("s1r1 acc", "s1r2 acc", "s2r1 acc", "s2r2 acc", "s1r1 coh", "s1r2 coh", "s2r1 coh", "s2r2 coh",
                        "TF", "neg", "and", "or")
     assert text.splitlines()[-1] == ("accuracy ↑ (generative, exact match); coherence ↓ (MAE to the Bayesian "
-                                     "posterior); TF/neg/and/or ↓ (logical coherence MAE)")
+                                     "posterior); TF/neg/and/or ↓ (logical coherence MAE); [low, high]: 95% bootstrap "
+                                     "interval (2000 resamples of the split's cases)")
     assert [METRICS[c].shown_header for c in SCORES] == ["S %", "ES %", "EM %", "PS %", "PM %", "NS %", "NM %", "GE"]
