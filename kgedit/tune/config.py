@@ -19,9 +19,9 @@ class TuneConfig:
     cases_seed: int = setting(1, help="Cases seed A: the parameters are searched on cases drawn with it.")
     eval_seeds: tuple[int, ...] = setting((2, 3), help="Cases seed B (repeatable): the chosen setting is "
                                                          "reported on cases drawn with it, minus A's subjects.")
-    tune_cases: int = setting(100, help="Cases per trial (the first N of seed A).")
+    tune_cases: int = setting(50, help="Cases per trial (the first N of seed A).")
     eval_cases: int = setting(300, help="Held-out cases per evaluation seed.")
-    trials: int = setting(15, help="Parameter settings tried (the first is the editor's defaults).")
+    trials: int = setting(8, help="Parameter settings tried (the first is the editor's defaults).")
     budget_s: float | None = setting(None, help="Start no trial after this many seconds of search.")
     seed: int = setting(0, help="Seed of the search and of the editors' random initialisations.")
     baseline: str = setting("lora", help="Editor also evaluated on the held-out cases, for comparison.")

@@ -22,21 +22,23 @@ GOAL = ("downstream_answer_changes", "acc_s1r2")
 CONSTRAINTS = ("s1r1 acc >= 0.95", "s2r1 drop <= 0.01", "s2r2 drop <= 0.01", "s1r1 coh <= pre")
 
 # name -> (kind, low/choices, high, log); kinds: float, int (with a step in place of log), choice.
+# The ranges keep a trial's cost within ~1.5x of the defaults' (steps, rank, locality prompts): on a
+# shared 2-core CPU one bayes edit costs seconds, and the search is budgeted in trials x cases.
 SPACES: dict[str, dict[str, tuple]] = {
     "bayes": {
-        "lr": ("float", 3e-4, 3e-2, True),
-        "steps": ("int", 20, 120, 10),
-        "rank": ("choice", (1, 2, 4)),
-        "fact_weight": ("float", 0.25, 4.0, True),
-        "partner_weight": ("float", 0.25, 16.0, True),
+        "lr": ("float", 3e-4, 1e-2, True),
+        "steps": ("int", 20, 60, 10),
+        "rank": ("choice", (1, 2)),
+        "fact_weight": ("float", 0.5, 4.0, True),
+        "partner_weight": ("float", 0.5, 16.0, True),
         "tf_weight": ("float", 0.0, 2.0, False),
         "locality_weight": ("float", 0.1, 30.0, True),
-        "locality_prompts": ("int", 4, 32, 4),
-        "subject_prompts": ("int", 0, 8, 2),
+        "locality_prompts": ("int", 4, 16, 4),
+        "subject_prompts": ("int", 0, 6, 2),
     },
     "lora": {
         "lr": ("float", 1e-4, 1e-2, True),
-        "steps": ("int", 20, 120, 10),
+        "steps": ("int", 20, 80, 10),
         "rank": ("choice", (1, 2, 4)),
     },
 }
