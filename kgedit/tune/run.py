@@ -54,7 +54,7 @@ def tune(config: TuneConfig, out: Path, progress: Progress | None = None) -> dic
     search_seconds = time.perf_counter() - start
     scores = [s for _, s in trials]
     chosen = search.choose(scores)
-    held_out = _held_out(config, sets.eval_dbs, trials[chosen][0], out, progress)
+    held_out = _held_out(config, sets.eval_dbs, chosen, trials[chosen][0], out, progress)
     result = {
         "config": asdict(config), "case_sets": sets.as_dict(), "goal": {"maximised": list(search.GOAL),
                                                                        "constraints": list(search.CONSTRAINTS)},
@@ -71,14 +71,17 @@ def tune(config: TuneConfig, out: Path, progress: Progress | None = None) -> dic
     return result
 
 
-def _held_out(config: TuneConfig, eval_dbs: dict[int, Path], params: dict[str, Any], out: Path,
+def _held_out(config: TuneConfig, eval_dbs: dict[int, Path], chosen: int, params: dict[str, Any], out: Path,
               progress: Progress | None) -> dict[str, Any]:
-    """The chosen setting and the baseline on every evaluation seed's first `eval_cases` held-out cases."""
-    runs = {config.editor: _as_text(params), config.baseline: dict(config.baseline_params)}
+    """The chosen setting and the baseline on every evaluation seed's first `eval_cases` held-out cases,
+    in out/heldout/seed<B>/<editor>-trial<NNN> and .../<baseline> (a longer search that chooses another
+    trial adds its own folder)."""
+    runs = {config.editor: (_as_text(params), f"{config.editor}-trial{chosen:03d}"),
+            config.baseline: (dict(config.baseline_params), config.baseline)}
     held: dict[str, Any] = {}
     for seed, world in sorted(eval_dbs.items()):
-        for editor, editor_params in runs.items():
-            folder = out / "heldout" / f"seed{seed}" / editor
+        for editor, (editor_params, name) in runs.items():
+            folder = out / "heldout" / f"seed{seed}" / name
             evaluation = EvalConfig(model=config.model, world_db=str(world), editor=editor, editor_params=editor_params,
                                     cases=config.eval_cases, seed=config.seed, device=config.device)
             tables = _evaluate(evaluation, folder, within(progress, f"held-out seed {seed} {editor}"))
