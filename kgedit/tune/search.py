@@ -116,4 +116,5 @@ def _suggest(trial, name: str, spec: tuple) -> Any:
         return trial.suggest_categorical(name, list(spec[1]))
     if kind == "int":
         return trial.suggest_int(name, spec[1], spec[2], step=spec[3])
-    return trial.suggest_float(name, spec[1], spec[2], log=spec[3])
+    # 3 significant digits: a chosen setting reads as a default (the trial runs the rounded value)
+    return float(f"{trial.suggest_float(name, spec[1], spec[2], log=spec[3]):.3g}")
