@@ -1,5 +1,5 @@
-"""The Bayes-targeted editor (ours, SPEC §8): the same rank-1 LoRA and step budget as `lora`, trained
-toward what the rational agent believes after the edit instead of toward the edited string alone.
+"""The Bayes-targeted editor (ours, SPEC §8): the same rank-1 LoRA as `lora`, trained toward what the
+rational agent believes after the edit instead of toward the edited string alone.
 
 For an edit (s, r, o_req) the Bayesian model (kgedit.bayes, weight n' by default) gives:
 * the posterior over r's candidate objects for s (the edited fact itself, o_req at ~0.95, not 1);
@@ -36,15 +36,19 @@ WORLD_TABLES = ("entities", "relations", "facts", "corpus_facts")
 
 @dataclass(frozen=True)
 class BayesParams(LoraParams):
-    """lora's adapter and step budget; a larger step size (the objective is a distribution, not a string)."""
-    lr: float = 1e-3
+    """lora's rank-1 adapter; the rest chosen by `kgedit tune` on the default world and tiny model (cases
+    seed 1, trial 1 of 5; reported on held-out seeds 2 and 3: README): 50 steps at a larger step size,
+    the partner relation's posterior weighted ~4x, a strong locality term on 16 neighbour prompts and
+    2 of the subject's own other facts. Before: lr 1e-3, 40 steps, every weight 1, 8 prompts, none own."""
+    lr: float = 2.06e-3
+    steps: int = 50
     weight: str = "n_prime"          # Bayesian edit weight: n_prime (paper) or n (1000)
-    fact_weight: float = 1.0
-    partner_weight: float = 1.0
-    tf_weight: float = 1.0
-    locality_weight: float = 1.0
-    locality_prompts: int = 8
-    subject_prompts: int = 0         # the subject's own other facts in the locality term (at most this many)
+    fact_weight: float = 1.21
+    partner_weight: float = 4.69
+    tf_weight: float = 0.875
+    locality_weight: float = 16.2
+    locality_prompts: int = 16
+    subject_prompts: int = 2         # the subject's own other facts in the locality term (at most this many)
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         **LoraParams.LIMITS, "weight": Limit(choices=("n_prime", "n")), "fact_weight": NON_NEGATIVE,

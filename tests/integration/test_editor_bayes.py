@@ -109,7 +109,8 @@ def test_subject_prompts_keep_the_subjects_other_answers_in_the_locality_term(pi
     prompts = [tok.decode(row[1:last[i] + 1]) for i, row in enumerate(ids.tolist())]
     assert 0 < len(prompts) <= min(2, others) and owner.tolist() == [0] * len(prompts)
     assert all(p.startswith(subject) and p != case["edit_prompt"] for p in prompts)
-    assert make_editor("bayes", model, tok, {"locality_prompts": "0"})._locality_batch([_request(case)], [0], "cpu") is None
+    none = {"locality_prompts": "0", "subject_prompts": "0"}
+    assert make_editor("bayes", model, tok, none)._locality_batch([_request(case)], [0], "cpu") is None
 
 
 def test_bayes_editor_errors(pipeline, tmp_path):
