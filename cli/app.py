@@ -17,6 +17,7 @@ from .query import query_command
 from .run import run_command
 from .sql import sql_command
 from .trace import trace_command
+from .tune import tune_command
 from .world import world_app
 
 app = new_app("kgedit: a formal world from Wikidata, exact Bayesian belief revision, and model-editing evaluation.")
@@ -46,6 +47,7 @@ app.command("evaluate")(evaluate_command)
 app.command("report")(report_command)
 app.command("run")(run_command)
 app.command("trace")(trace_command)
+app.command("tune")(tune_command)
 
 
 def run() -> None:

@@ -10,7 +10,7 @@ from kgedit.errors import KgeditError
 from kgedit.evaluate.config import EvalConfig, TableOptions
 
 from .common import DbOption, OutputFormat, option, out, print_error
-from .progress import progress_display
+from .progress import progress_display, resumable
 
 MatchOption = option(TableOptions, "match")
 ProbOption = option(TableOptions, "prob")
@@ -62,13 +62,8 @@ def evaluate_command(
                         cases=cases, seed=seed, device=device, dtype=dtype, batch_size=batch_size, trace=trace,
                         parallel_edits=parallel_edits)
     config.check()      # before the progress bar: a bad option is one clean error
-    try:
-        with process_group(device) as ranks, progress_display() as progress:
-            summary = evaluate(config, out_dir, progress=progress, ranks=ranks)
-    except KeyboardInterrupt:
-        print_error("Interrupted; every finished case is saved in " + str(out_dir) + ".",
-                    "Run the same command again to continue where it stopped.")
-        raise typer.Exit(130) from None
+    with process_group(device) as ranks:
+        summary = resumable(lambda progress: evaluate(config, out_dir, progress=progress, ranks=ranks), out_dir, "case")
     if not ranks.main:         # under torchrun rank 0 alone reports
         return
     resumed = f", {summary.resumed_cases} from an earlier run" if summary.resumed_cases else ""

@@ -159,3 +159,19 @@ def progress_display(stream: TextIO | None = None) -> Iterator[PlainLines | Bar]
                TextColumn("{task.fields[note]}", markup=False))
     with Progress(*columns, console=Console(file=stream), transient=True) as bar:
         yield Bar(bar)
+
+
+def resumable(run: Callable, out_dir, what: str):
+    """run(progress) under the progress display; Ctrl-C says the finished `what` are kept in out_dir and
+    ends with status 130 (the commands whose reruns continue: evaluate, tune)."""
+    import typer
+
+    from .common import print_error
+
+    try:
+        with progress_display() as progress:
+            return run(progress)
+    except KeyboardInterrupt:
+        print_error(f"Interrupted; every finished {what} is saved in {out_dir}.",
+                    "Run the same command again to continue where it stopped.")
+        raise typer.Exit(130) from None

@@ -29,10 +29,10 @@ def editor_parallel(name: str) -> bool:
     return _registry()[name].parallel
 
 
-def check_params(name: str, overrides: dict[str, str]) -> None:
-    """Raise the KgeditError make_editor would raise for this editor name and these parameters (every
-    value in its range: kgedit.editors.base.Params.check), without a model."""
-    parse_params(_editor_class(name).Params, overrides, name)
+def check_params(name: str, overrides: dict[str, str]):
+    """The editor's parameters (its Params), or the KgeditError make_editor would raise for this editor
+    name and these parameters (every value in its range: kgedit.editors.base.Params.check), without a model."""
+    return parse_params(_editor_class(name).Params, overrides, name)
 
 
 def make_editor(name: str, model, tok, overrides: dict[str, str] | None = None) -> Editor:

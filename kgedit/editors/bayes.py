@@ -1,5 +1,5 @@
-"""The Bayes-targeted editor (ours, SPEC §8): the same rank-1 LoRA and step budget as `lora`, trained
-toward what the rational agent believes after the edit instead of toward the edited string alone.
+"""The Bayes-targeted editor (ours, SPEC §8): the same rank-1 LoRA as `lora`, trained toward what the
+rational agent believes after the edit instead of toward the edited string alone.
 
 For an edit (s, r, o_req) the Bayesian model (kgedit.bayes, weight n' by default) gives:
 * the posterior over r's candidate objects for s (the edited fact itself, o_req at ~0.95, not 1);
@@ -10,7 +10,8 @@ For an edit (s, r, o_req) the Bayesian model (kgedit.bayes, weight n' by default
 Loss = KL(posterior || LM over the candidates) for each relation + cross-entropy of p(true) against
 those targets + a locality term, KL(unedited || edited) of the next-token distribution after prompts
 of other subjects' facts with the edited relation and its partner (a fresh seeded sample per edit:
-the neighbours a rank-1 update of these prompts is most likely to disturb).
+the neighbours a rank-1 update of these prompts is most likely to disturb) and, with `subject_prompts`,
+of the edited subject's own facts of other relations (the answers of s1 the edit should leave alone).
 """
 
 from __future__ import annotations
@@ -35,19 +36,24 @@ WORLD_TABLES = ("entities", "relations", "facts", "corpus_facts")
 
 @dataclass(frozen=True)
 class BayesParams(LoraParams):
-    """lora's adapter and step budget; a larger step size (the objective is a distribution, not a string)."""
-    lr: float = 1e-3
+    """lora's rank-1 adapter; the rest chosen by `kgedit tune` on the default world and tiny model (cases
+    seed 1, trial 1 of 5; reported on held-out seeds 2 and 3: README): 50 steps at a larger step size,
+    the partner relation's posterior weighted ~4x, a strong locality term on 16 neighbour prompts and
+    2 of the subject's own other facts. Before: lr 1e-3, 40 steps, every weight 1, 8 prompts, none own."""
+    lr: float = 2.06e-3
+    steps: int = 50
     weight: str = "n_prime"          # Bayesian edit weight: n_prime (paper) or n (1000)
-    fact_weight: float = 1.0
-    partner_weight: float = 1.0
-    tf_weight: float = 1.0
-    locality_weight: float = 1.0
-    locality_prompts: int = 8
+    fact_weight: float = 1.21
+    partner_weight: float = 4.69
+    tf_weight: float = 0.875
+    locality_weight: float = 16.2
+    locality_prompts: int = 16
+    subject_prompts: int = 2         # the subject's own other facts in the locality term (at most this many)
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         **LoraParams.LIMITS, "weight": Limit(choices=("n_prime", "n")), "fact_weight": NON_NEGATIVE,
         "partner_weight": NON_NEGATIVE, "tf_weight": NON_NEGATIVE, "locality_weight": NON_NEGATIVE,
-        "locality_prompts": NON_NEGATIVE}
+        "locality_prompts": NON_NEGATIVE, "subject_prompts": NON_NEGATIVE}
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class BayesEditor(LoraEditor):
         super().__init__(model, tok, params)
         self._targets: dict[tuple[str, str, str], EditTargets] = {}
         self._pool: dict[str, list[tuple[str, str]]] = {}   # relation_id -> (subject_id, prompt) of its corpus facts
+        self._own: dict[str, list[tuple[str, str]]] = {}    # subject_id -> (relation_id, prompt) of its corpus facts
 
     def prepare(self, world_db: Path, requests: Sequence[EditRequest]) -> None:
         """The Bayesian consequences of every request, in one statement per batch."""
@@ -103,9 +110,10 @@ class BayesEditor(LoraEditor):
             scored = edit_targets(con, edits, probes.select(["probe_id", "edit_id", "subject_id", "relation_id",
                                                              "object_id"]),
                                   target=DEFAULT_TARGET, weight=DEFAULT_WEIGHT)
-            self._pool = {}
+            self._pool, self._own = {}, {}
             for subject_id, relation_id, prompt in db.fetch(con, db.load_sql("editor_bayes_locality"))[1]:
                 self._pool.setdefault(relation_id, []).append((subject_id, prompt))
+                self._own.setdefault(subject_id, []).append((relation_id, prompt))
         finally:
             con.close()
         column = "p_n_prime" if self.params.weight == "n_prime" else "p_n"
@@ -135,7 +143,7 @@ class BayesEditor(LoraEditor):
         if not known:
             return 1.0
         scored = sum(len(c.objects) for t in known for c in t.consequences) / len(known)
-        return scored + 4 + self.params.locality_prompts
+        return scored + 4 + self.params.locality_prompts + self.params.subject_prompts
 
     def objective(self, requests: list[EditRequest], seeds: list[int], route: Route) -> Objective:
         """Per request: its consequences' KL, its T/F cross-entropy and its locality KL (sample seeded by
@@ -194,7 +202,8 @@ class BayesEditor(LoraEditor):
     def _locality_batch(self, requests: list[EditRequest], seeds: list[int], device):
         """Per request: prompts of other subjects' facts of its relations (a sample seeded by its seed)
         and the unedited model's next-token log-distribution there; `owner` = the request of each row."""
-        if self.params.locality_prompts <= 0 or self.params.locality_weight == 0:
+        prm = self.params
+        if prm.locality_prompts + prm.subject_prompts <= 0 or prm.locality_weight == 0:
             return None
         chosen: list[str] = []
         owner: list[int] = []
@@ -203,11 +212,14 @@ class BayesEditor(LoraEditor):
             rng = np.random.default_rng(seed)
             for k, relation_id in enumerate(relations):    # the sample split evenly over the relations
                 pool = [prompt for subject, prompt in self._pool.get(relation_id, []) if subject != r.subject_id]
-                share = self.params.locality_prompts // len(relations) + (k < self.params.locality_prompts % len(relations))
+                share = prm.locality_prompts // len(relations) + (k < prm.locality_prompts % len(relations))
                 if pool and share:
                     picked = sorted(rng.choice(len(pool), size=min(share, len(pool)), replace=False))
                     chosen += [pool[j] for j in picked]
                     owner += [i] * len(picked)
+            own = [prompt for relation_id, prompt in self._own.get(r.subject_id, []) if relation_id not in relations]
+            chosen += own[:prm.subject_prompts]            # in relation order: the same for every seed
+            owner += [i] * len(own[:prm.subject_prompts])
         if not chosen:
             return None
         from kgedit.lm.tokenizer import encode

@@ -62,40 +62,67 @@ def generative_accuracy(generations: Sequence[str], labels: Sequence[str], *, co
 
 
 # --- probabilistic and logical coherence ---------------------------------------------------------
+# Each coherence is the mean of a per-case error; the *_errors functions give those errors (the tables'
+# bootstrap resamples them), the *_coherence functions their mean.
+
+def probabilistic_errors(p_lm: Iterable[float], p_bayes: Iterable[float]) -> np.ndarray:
+    """|p_LM - p_Bayes| per probe."""
+    a, b = _array(p_lm), _array(p_bayes)
+    _aligned(a, b)
+    return np.abs(a - b)
+
+
+def tf_errors(p_object_a: Iterable[float], t_a: Iterable[float]) -> np.ndarray:
+    """TF: |p_LM(o_A | "s r") - T_A| per case, T_A = p_LM(true | "A" is)."""
+    p, t = _array(p_object_a), _array(t_a)
+    _aligned(p, t)
+    return np.abs(p - t)
+
+
+def negation_errors(t_a: Iterable[float], t_not_a: Iterable[float]) -> np.ndarray:
+    """not: |T_A - (1 - T_notA)| per case."""
+    a, na = _array(t_a), _array(t_not_a)
+    _aligned(a, na)
+    return np.abs(a - (1.0 - na))
+
+
+def or_errors(t_b_or_a: Iterable[float], t_a: Iterable[float], t_b: Iterable[float]) -> np.ndarray:
+    """or: |T_{B or A} - (T_A + T_B - T_A T_B)| per case."""
+    o, a, b = _array(t_b_or_a), _array(t_a), _array(t_b)
+    _aligned(o, a, b)
+    return np.abs(o - (a + b - a * b))
+
+
+def and_errors(t_a_and_b: Iterable[float], t_a: Iterable[float], t_b: Iterable[float]) -> np.ndarray:
+    """and: |T_{A and B} - T_A T_B| per prompt."""
+    c, a, b = _array(t_a_and_b), _array(t_a), _array(t_b)
+    _aligned(c, a, b)
+    return np.abs(c - a * b)
+
 
 def probabilistic_coherence(p_lm: Iterable[float], p_bayes: Iterable[float]) -> float:
     """Mean absolute error |p_LM - p_Bayes| over probes."""
-    a, b = _array(p_lm), _array(p_bayes)
-    _aligned(a, b)
-    return _mean(np.abs(a - b))
+    return _mean(probabilistic_errors(p_lm, p_bayes))
 
 
 def tf_coherence(p_object_a: Iterable[float], t_a: Iterable[float]) -> float:
     """TF: mean |p_LM(o_A | "s r") - T_A|, T_A = p_LM(true | "A" is)."""
-    p, t = _array(p_object_a), _array(t_a)
-    _aligned(p, t)
-    return _mean(np.abs(p - t))
+    return _mean(tf_errors(p_object_a, t_a))
 
 
 def negation_coherence(t_a: Iterable[float], t_not_a: Iterable[float]) -> float:
     """not: mean |T_A - (1 - T_notA)|."""
-    a, na = _array(t_a), _array(t_not_a)
-    _aligned(a, na)
-    return _mean(np.abs(a - (1.0 - na)))
+    return _mean(negation_errors(t_a, t_not_a))
 
 
 def or_coherence(t_b_or_a: Iterable[float], t_a: Iterable[float], t_b: Iterable[float]) -> float:
     """or: mean |T_{B or A} - (T_A + T_B - T_A T_B)|."""
-    o, a, b = _array(t_b_or_a), _array(t_a), _array(t_b)
-    _aligned(o, a, b)
-    return _mean(np.abs(o - (a + b - a * b)))
+    return _mean(or_errors(t_b_or_a, t_a, t_b))
 
 
 def and_coherence(t_a_and_b: Iterable[float], t_a: Iterable[float], t_b: Iterable[float]) -> float:
     """and: mean |T_{A and B} - T_A T_B| (pass both orders concatenated to score and_ab and and_ba)."""
-    c, a, b = _array(t_a_and_b), _array(t_a), _array(t_b)
-    _aligned(c, a, b)
-    return _mean(np.abs(c - a * b))
+    return _mean(and_errors(t_a_and_b, t_a, t_b))
 
 
 # --- Table 4/5 splits (boolean masks over cases) -------------------------------------------------

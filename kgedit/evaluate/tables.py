@@ -5,12 +5,18 @@ against the Bayesian target) on s1r1 s1r2 s2r1 s2r2, then logical coherence TF, 
 Pre-edit scores use each probe's corpus ground truth and the Bayesian belief before the edit;
 post-edit scores use the requested object on s1r1 and the Bayesian modal object after the edit on
 the others, with the Bayesian belief after the edit (weight n' as in the paper, or n).
+
+Every cell is the mean of a per-case value over the split's cases (kgedit.evaluate.metrics; `and`
+averages a case's two orders), so each cell has a 95% percentile-bootstrap interval: the split's
+cases are resampled with replacement (BOOTSTRAP_RESAMPLES times, a generator seeded by BOOTSTRAP_SEED
+and the split), the same draw for pre, post and delta (paired), the probes and the model fixed.
+Vectorised: one [resamples x cases] count matrix times the [cases x columns] values.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,6 +36,10 @@ COLUMNS = ACC_COLUMNS + COH_COLUMNS + LOGIC_COLUMNS
 MATCHES = ("exact", "contains")
 PROBS = ("raw", "norm")
 WEIGHTS = ("n_prime", "n")
+ROWS = ("pre", "post", "delta")
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 0
+LEVEL = 0.95
 
 # The paper's Table 4/5 (mistral-83m, LoRA, n'): rows pre, post per split, columns as COLUMNS.
 PAPER = {
@@ -48,13 +58,18 @@ class SplitTable:
     n: int
     pre: dict[str, float]
     post: dict[str, float]
+    # row (pre, post, delta) -> column -> (low, high): the 95% bootstrap interval over the split's cases
+    ci: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def delta(self) -> dict[str, float]:
         return {c: self.post[c] - self.pre[c] for c in COLUMNS}
 
     def as_dict(self) -> dict:
-        return {"split": self.split, "n": self.n, "pre": self.pre, "post": self.post, "delta": self.delta}
+        return {"split": self.split, "n": self.n, "pre": self.pre, "post": self.post, "delta": self.delta,
+                "ci95": {row: {c: list(v) for c, v in cols.items()} for row, cols in self.ci.items()},
+                "ci95_resamples": {"what": "cases of the split, with replacement", "n": BOOTSTRAP_RESAMPLES,
+                                   "seed": BOOTSTRAP_SEED}}
 
 
 @dataclass(frozen=True)
@@ -118,19 +133,40 @@ def _matches(generations: list[str], labels: list[str], contains: bool) -> np.nd
                     dtype=bool)
 
 
-def _row(a: CaseArrays, phase: str, mask: np.ndarray, contains: bool) -> dict[str, float]:
-    row: dict[str, float] = {}
-    for p in PROBES:
-        hits = _matches(a.generation[(phase, p)], a.label[(phase, p)], contains)[mask]
-        row[f"acc_{p}"] = float(hits.mean()) if hits.size else math.nan
-        row[f"coh_{p}"] = metrics.probabilistic_coherence(a.p_lm[(phase, p)][mask], a.p_bayes[(phase, p)][mask])
+def case_values(a: CaseArrays, phase: str, mask: np.ndarray, contains: bool) -> np.ndarray:
+    """[cases of the mask, COLUMNS]: each case's accuracy hit (0/1), coherence and logical errors."""
+    cols = [_matches(a.generation[(phase, p)], a.label[(phase, p)], contains)[mask].astype(np.float64)
+            for p in PROBES]
+    cols += [metrics.probabilistic_errors(a.p_lm[(phase, p)][mask], a.p_bayes[(phase, p)][mask]) for p in PROBES]
     t = {k: v[mask] for (ph, k), v in a.t.items() if ph == phase}
-    row["tf"] = metrics.tf_coherence(a.p_lm_requested[phase][mask], t["tf_a"])
-    row["neg"] = metrics.negation_coherence(t["tf_a"], t["not_a"])
-    row["and"] = metrics.and_coherence(np.concatenate([t["and_ab"], t["and_ba"]]),
-                                       np.concatenate([t["tf_a"], t["tf_a"]]), np.concatenate([t["tf_b"], t["tf_b"]]))
-    row["or"] = metrics.or_coherence(t["or_ba"], t["tf_a"], t["tf_b"])
-    return row
+    cols += [metrics.tf_errors(a.p_lm_requested[phase][mask], t["tf_a"]),
+             metrics.negation_errors(t["tf_a"], t["not_a"]),
+             (metrics.and_errors(t["and_ab"], t["tf_a"], t["tf_b"])
+              + metrics.and_errors(t["and_ba"], t["tf_a"], t["tf_b"])) / 2,
+             metrics.or_errors(t["or_ba"], t["tf_a"], t["tf_b"])]
+    return np.column_stack(cols) if int(mask.sum()) else np.empty((0, len(COLUMNS)))
+
+
+def bootstrap_intervals(pre: np.ndarray, post: np.ndarray, key: int) -> dict[str, dict[str, tuple[float, float]]]:
+    """The LEVEL percentile-bootstrap interval of every column's mean for pre, post and delta (paired:
+    one draw of cases for all three); `key` (with BOOTSTRAP_SEED) seeds the draw."""
+    n = len(pre)
+    if n == 0:
+        return {row: {c: (math.nan, math.nan) for c in COLUMNS} for row in ROWS}
+    rng = np.random.default_rng([BOOTSTRAP_SEED, key])
+    counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_RESAMPLES).astype(np.float64)  # [R, n]
+    tail = 100 * (1 - LEVEL) / 2
+    out = {}
+    for row, values in zip(ROWS, (pre, post, post - pre)):
+        means = counts @ values / n                                                     # [R, columns]
+        low, high = np.percentile(means, [tail, 100 - tail], axis=0)
+        out[row] = {c: (float(lo), float(hi)) for c, lo, hi in zip(COLUMNS, low, high)}
+    return out
+
+
+def _row(values: np.ndarray) -> dict[str, float]:
+    means = values.mean(axis=0) if len(values) else np.full(len(COLUMNS), np.nan)
+    return {c: float(v) for c, v in zip(COLUMNS, means)}
 
 
 def split_masks(a: CaseArrays, contains: bool = False) -> dict[str, np.ndarray]:
@@ -147,6 +183,7 @@ def compute_tables(con: db.Connection, *, match: str = "exact", prob: str = "raw
     a = load_arrays(con, prob=prob, weight=weight)
     contains = match == "contains"
     tables = []
-    for split, mask in split_masks(a, contains).items():
-        tables.append(SplitTable(split, int(mask.sum()), _row(a, "pre", mask, contains), _row(a, "post", mask, contains)))
+    for key, (split, mask) in enumerate(split_masks(a, contains).items()):
+        pre, post = case_values(a, "pre", mask, contains), case_values(a, "post", mask, contains)
+        tables.append(SplitTable(split, int(mask.sum()), _row(pre), _row(post), bootstrap_intervals(pre, post, key)))
     return tables

@@ -14,11 +14,12 @@ from kgedit import db
 from kgedit.evaluate.case_set import PROBES
 from kgedit.evaluate.counterfact import SCORES
 from kgedit.evaluate.results import open_results, read_results
-from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, LOGIC_COLUMNS, SPLIT_TITLES
+from kgedit.evaluate.tables import ACC_COLUMNS, BOOTSTRAP_RESAMPLES, COH_COLUMNS, LOGIC_COLUMNS, SPLIT_TITLES
 from kgedit.report.columns import METRICS, arrow, better
 from kgedit.report.html import Block, to_html, to_markdown
 from kgedit.report.plots import plot_case, plot_editors
 from kgedit.report.tables import HEADERS, percent, table_rows
+from kgedit.tune.config import BAYES_TUNED
 
 if TYPE_CHECKING:
     from kgedit.experiment.config import Experiment
@@ -42,7 +43,10 @@ def write_report(exp: Experiment, ckpt: Path, results: dict[str, Path], folder: 
     blocks.append(("h2", "Editing results (Tables 4/5)"))
     blocks.append(("p", f"Generative accuracy ({r['match']} match), probabilistic coherence (MAE of p_LM ({r['prob']}) "
                         f"to the Bayesian posterior at weight {r['weight']}), logical coherence (MAE). "
-                        f"Accuracy: {better(ACC_COLUMNS)}; every other column: {better(COH_COLUMNS + LOGIC_COLUMNS)}."))
+                        f"Accuracy: {better(ACC_COLUMNS)}; every other column: {better(COH_COLUMNS + LOGIC_COLUMNS)}. "
+                        f"Under each value: its 95% bootstrap interval ({BOOTSTRAP_RESAMPLES} resamples of the "
+                        f"split's cases). Cases: seed {exp['cases']['seed']}, the first {exp['evaluate']['cases']}. "
+                        f"{BAYES_TUNED}"))
     for editor, split_tables in tables.items():
         blocks.append(("h2", f"Editor: {editor}"))
         for t in split_tables:

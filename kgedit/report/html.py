@@ -22,7 +22,8 @@ def to_markdown(blocks: list[Block]) -> str:
         elif kind == "table":
             cols, rows = value
             lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-            lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in rows]
+            # a cell's second line (a value's interval) stays in its cell
+            lines += ["| " + " | ".join(str(v).replace("\n", "<br>") for v in row) + " |" for row in rows]
             lines.append("")
     return "\n".join(lines)
 
@@ -44,7 +45,7 @@ def to_html(blocks: list[Block]) -> str:
         elif kind == "table":
             cols, rows = value
             head = "".join(f"<th>{e(str(c))}</th>" for c in cols)
-            cells = "".join("<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in rows)
+            cells = "".join("<tr>" + "".join(f"<td>{e(str(v)).replace(chr(10), '<br>')}</td>" for v in row) + "</tr>" for row in rows)
             body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse;"
              "margin:0.5em 0 1.5em}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"

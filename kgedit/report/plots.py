@@ -138,3 +138,30 @@ def plot_trace(panels: dict[str, Any], rows: Sequence[str], value: str, title: s
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def plot_tradeoff(neighbour_drop: Sequence[float], goal: Sequence[float], feasible: Sequence[bool], chosen: int,
+                  path: Path, *, title: str) -> None:
+    """The search's trade-off: per trial the post-edit s1r2 accuracy on downstream answer changes against
+    the larger neighbour (s2r1/s2r2) accuracy drop, feasible trials filled, the chosen one starred, and
+    the Pareto front (no other trial has a smaller drop and a higher accuracy) as a line."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for ok, label, face in ((True, "feasible", "C0"), (False, "violates a constraint", "none")):
+        pts = [(x, y) for x, y, f in zip(neighbour_drop, goal, feasible) if f == ok]
+        if pts:
+            ax.scatter(*zip(*pts), label=label, facecolors=face, edgecolors="C0")
+    front, best = [], float("-inf")
+    for x, y in sorted(zip(neighbour_drop, goal), key=lambda p: (p[0], -p[1])):
+        if y > best:
+            front.append((x, y))
+            best = y
+    ax.plot(*zip(*front), color="C1", linestyle="--", label="Pareto front")
+    ax.scatter([neighbour_drop[chosen]], [goal[chosen]], marker="*", s=220, color="C3", label="chosen", zorder=3)
+    ax.axvline(0.01, color="0.6", linewidth=0.8)
+    ax.set(xlabel="neighbour accuracy drop (max of s2r1, s2r2; all edit requests)",
+           ylabel="post-edit s1r2 accuracy (downstream changes)", ylim=(0, 1.02), title=title)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

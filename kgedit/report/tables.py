@@ -11,15 +11,18 @@ import math
 from pathlib import Path
 from typing import Any
 
+from kgedit.errors import KgeditError
 from kgedit.evaluate.compare import COMPARE_COLUMNS, CompareRow, distinguishing_params
 from kgedit.evaluate.counterfact import SCORES, CounterfactTable, Runtime
 from kgedit.evaluate.results import read_results
 from kgedit.evaluate.sequential import POINT_COLUMNS
-from kgedit.evaluate.tables import ACC_COLUMNS, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, PAPER, SPLIT_TITLES, SplitTable
+from kgedit.evaluate.tables import (ACC_COLUMNS, BOOTSTRAP_RESAMPLES, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, PAPER,
+                                    SPLIT_TITLES, SplitTable)
 from kgedit.report.columns import METRICS, arrow, better, headers
 from kgedit.report.render import render_rows, to_json
 
 HEADERS = tuple(headers(COLUMNS))
+SPLIT_SHORT = {"all_edit_requests": "all", "downstream_answer_changes": "downstream"}
 # The compare table shows these (json / csv carry every column of kgedit.evaluate.compare).
 COMPARE_SHOWN = ("acc_s1r1", "acc_s1r2", "acc_s2r1", "acc_s2r2", "coh_s1r1", "coh_s1r2", "tf", "S", "ES", "PS", "NS",
                  "GE", "sec_mean", "sec_p95")
@@ -42,9 +45,10 @@ def render_results(folder: Path, *, match: str = "exact", prob: str = "raw", wei
 
 
 def table_rows(table: SplitTable, paper: bool) -> list[list[str]]:
-    rows = [["pre-edit", *(_fmt(table.pre[c]) for c in COLUMNS)],
-            ["post-edit", *(_fmt(table.post[c]) for c in COLUMNS)],
-            ["Δ", *(_fmt(table.delta[c], signed=True) for c in COLUMNS)]]
+    """Each cell: the value, and below it its 95% bootstrap interval when the table has one."""
+    rows = [[label, *(_with_interval(values[c], table.ci.get(row, {}).get(c), signed=row == "delta") for c in COLUMNS)]
+            for label, row, values in (("pre-edit", "pre", table.pre), ("post-edit", "post", table.post),
+                                       ("Δ", "delta", table.delta))]
     if paper and table.split in PAPER:
         pre, post = PAPER[table.split]["pre"], PAPER[table.split]["post"]
         rows += [["paper pre", *(_fmt(v) for v in pre)], ["paper post", *(_fmt(v) for v in post)],
@@ -55,13 +59,17 @@ def table_rows(table: SplitTable, paper: bool) -> list[list[str]]:
 def render_tables(tables: list[SplitTable], *, paper: bool = False, fmt: str = "table") -> str:
     """Tables 4/5 as rich tables with a note on the columns (fmt table), or as CSV."""
     if fmt == "csv":
-        rows = [[t.split, t.n, name, *(vals[c] for c in COLUMNS)]
+        nan = (math.nan, math.nan)
+        rows = [[t.split, t.n, name, *(vals[c] for c in COLUMNS),
+                 *(b for c in COLUMNS for b in t.ci.get(name, {}).get(c, nan))]
                 for t in tables for name, vals in (("pre", t.pre), ("post", t.post), ("delta", t.delta))]
-        return render_rows(["split", "n", "row", *COLUMNS], rows, "csv")
-    parts = [render_rows(["", *HEADERS], table_rows(t, paper), "table", width=140,
+        bounds = [f"{c}_{end}" for c in COLUMNS for end in ("ci_low", "ci_high")]
+        return render_rows(["split", "n", "row", *COLUMNS, *bounds], rows, "csv")
+    parts = [render_rows(["", *HEADERS], table_rows(t, paper), "table", width=180,
                          title=f"{SPLIT_TITLES[t.split]} (n = {t.n})") for t in tables]
     note = (f"accuracy {arrow(ACC_COLUMNS)} (generative, exact match); coherence {arrow(COH_COLUMNS)} (MAE to the "
-            f"Bayesian posterior); {'/'.join(headers(LOGIC_COLUMNS))} {arrow(LOGIC_COLUMNS)} (logical coherence MAE)")
+            f"Bayesian posterior); {'/'.join(headers(LOGIC_COLUMNS))} {arrow(LOGIC_COLUMNS)} (logical coherence MAE); "
+            f"[low, high]: 95% bootstrap interval ({BOOTSTRAP_RESAMPLES} resamples of the split's cases)")
     if paper:
         note += "; paper: Hase et al. 2024 Tables 4/5, mistral-83m + LoRA, 5000 cases"
     return "\n\n".join(parts) + "\n" + note
@@ -123,6 +131,13 @@ def percent(value: float) -> str:
     return "–" if value is None or math.isnan(value) else f"{100 * value:.1f}"
 
 
+def _with_interval(value: float, interval: tuple[float, float] | None, signed: bool = False) -> str:
+    if interval is None or any(math.isnan(v) for v in interval):
+        return _fmt(value, signed)
+    low, high = (_fmt(v, signed).replace("0.", ".", 1) for v in interval)
+    return f"{_fmt(value, signed)}\n[{low},{high}]"
+
+
 def _fmt(value: float, signed: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -131,3 +146,45 @@ def _fmt(value: float, signed: bool = False) -> str:
 
 def _secs(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.3f} s"
+
+
+def render_tune(result: dict[str, Any], *, fmt: str = "table") -> str:
+    """A tuning run (kgedit.tune.run): its trials, the chosen setting, and the held-out Tables 4/5 cells
+    of every evaluation seed and editor with their 95% bootstrap intervals."""
+    if fmt == "json":
+        return to_json(result, sort_keys=True, ensure_ascii=True)
+    if fmt == "csv":
+        raise KgeditError("kgedit tune writes a table or json.", "Use --format json for every number.")
+    trials = result["trials"]
+    searched = sorted({k for t in trials for k in t["params"]})
+    rows = [[t["number"], *(_param(t["params"][k]) for k in searched), _fmt(t["goal"]), _fmt(t["neighbour_drop"]),
+             "yes" if t["feasible"] else "no"] for t in trials]
+    chosen = result["chosen"]
+    parts = [render_rows(["trial", *searched, "s1r2 acc (ds)", "s2 drop", "feasible"], rows, "table", width=180,
+                         title=f"Trials on {result['config']['tune_cases']} cases of seed {result['seeds']['tuned']}"),
+             f"chosen: trial {chosen['trial']}" + ("" if chosen["feasible"] else
+                                                   " (no trial met every constraint: the closest one)")
+             + f"; goal: {' '.join(result['goal']['maximised'])} subject to {', '.join(result['goal']['constraints'])}"]
+    for seed, editors in result["held_out"].items():
+        rows = []
+        for split in SPLIT_SHORT:
+            for k, (editor, run) in enumerate(editors.items()):
+                t = _split_table(next(d for d in run["tables"] if d["split"] == split))
+                pre, post, delta = table_rows(t, False)
+                rows += [[label, SPLIT_SHORT[split], t.n, *cells[1:]]
+                         for label, cells in (("pre-edit", pre), (f"{editor} post", post), (f"{editor} Δ", delta))
+                         if k == 0 or label != "pre-edit"]
+        parts.append(render_rows(["", "split", "n", *HEADERS], rows, "table", width=200,
+                                 title=f"Held-out cases of seed {seed} (edited subjects disjoint from the tuning cases; "
+                                       "all: all edit requests, downstream: downstream answer changes)"))
+    return "\n\n".join(parts)
+
+
+def _split_table(d: dict[str, Any]) -> SplitTable:
+    """A SplitTable back from its as_dict() form."""
+    return SplitTable(d["split"], d["n"], d["pre"], d["post"],
+                      {row: {c: tuple(v) for c, v in cols.items()} for row, cols in d["ci95"].items()})
+
+
+def _param(value: Any) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -94,6 +94,25 @@ def test_edit_moves_the_downstream_belief_toward_the_posterior_and_resets_exactl
     assert kl_to_posterior() == pytest.approx(kl_before, abs=0)
 
 
+def test_subject_prompts_keep_the_subjects_other_answers_in_the_locality_term(pipeline):
+    world, ckpt = pipeline
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    case = _cases(world)[0][0]
+    con = db.connect(world, read_only=True)
+    subject, others = db.fetch(con, "SELECT name, (SELECT count(*) FROM corpus_facts WHERE subject_id = ? "
+                                    "AND relation_id <> ?) FROM entities WHERE entity_id = ?",
+                               [case["subject_id"], case["relation_id"], case["subject_id"]])[1][0]
+    con.close()
+    editor = make_editor("bayes", model, tok, {"locality_prompts": "0", "subject_prompts": "2"})
+    editor.prepare(world, [_request(case)])
+    ids, mask, last, _, owner = editor._locality_batch([_request(case)], [0], "cpu")
+    prompts = [tok.decode(row[1:last[i] + 1]) for i, row in enumerate(ids.tolist())]
+    assert 0 < len(prompts) <= min(2, others) and owner.tolist() == [0] * len(prompts)
+    assert all(p.startswith(subject) and p != case["edit_prompt"] for p in prompts)
+    none = {"locality_prompts": "0", "subject_prompts": "0"}
+    assert make_editor("bayes", model, tok, none)._locality_batch([_request(case)], [0], "cpu") is None
+
+
 def test_bayes_editor_errors(pipeline, tmp_path):
     world, ckpt = pipeline
     model, tok, _ = load_checkpoint(ckpt, "cpu")

@@ -53,8 +53,9 @@ def _each_case(editor, model, tok, n, pairs):
             for i in range(n)]
 
 
-@pytest.mark.parametrize("name", ["lora", "bayes"])
-def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, name):
+# bayes with rank 2 and the subject's own facts in its locality term: the options kgedit tune searches
+@pytest.mark.parametrize("name, params", [("lora", {}), ("bayes", {"rank": "2", "subject_prompts": "2"})])
+def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, name, params):
     world, ckpt, requests = pipeline
     model, tok, _ = load_checkpoint(ckpt, "cpu")
     before, grads = _snapshot(model), {n: p.requires_grad for n, p in model.named_parameters()}
@@ -62,7 +63,7 @@ def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, nam
     seeds = [edit_seed(0, r.case_id) for r in requests]
     pairs = [(r.prompt, r.continuation) for r in requests]
     p_before = np.exp(score(model, tok, pairs))
-    editor = make_editor(name, model, tok, {"lr": "1e-2", "steps": "12"})
+    editor = make_editor(name, model, tok, {"lr": "1e-2", "steps": "12", **params})
     editor.prepare(world, requests)
     alone = _one_at_a_time(editor, model, tok, requests, seeds, pairs)
     outcomes = editor.edit_cases(requests, seeds, trace=True)
