@@ -57,12 +57,12 @@ def read_model_config(path: Path) -> dict[str, Any]:
     path = Path(path)
     if not path.is_dir():
         raise KgeditError(f"No model folder at {path}.",
-                          "Point --model at a folder with config.json, model.safetensors and tokenizer files "
+                          "Name a model folder with config.json, model.safetensors and tokenizer files "
                           "(a Hugging Face model folder, or the --out folder of kgedit train).")
     file = path / "config.json"
     if not file.is_file():
         raise KgeditError(f"{path} has no config.json; it is not a Hugging Face model folder.",
-                          "Point --model at a folder with config.json, model.safetensors and tokenizer files.")
+                          "Name a model folder with config.json, model.safetensors and tokenizer files.")
     try:
         config = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
