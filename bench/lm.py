@@ -42,7 +42,7 @@ def timed(fn, *args, repeat: int = 1, **kw):
 
 def bench_scoring(model, tok, world: Path) -> None:
     from kgedit import db
-    from kgedit.lm.decoding import greedy_decode, stop_token_mask
+    from kgedit.lm.decoding import greedy_decode, stop_tokens
     from kgedit.lm.probes import load_probes
     from kgedit.lm.scoring import score
 
@@ -56,9 +56,9 @@ def bench_scoring(model, tok, world: Path) -> None:
     print(f"scoring    {len(pairs)} pairs: batched {len(pairs) / t_batch:8.0f} pairs/s, "
           f"one at a time {len(pairs) / t_one:6.0f} pairs/s, speed-up {t_one / t_batch:5.1f}x")
     prompts = probes.fact_prompts
-    stop = stop_token_mask(tok)   # computed once for both, so the baseline is not charged for it
-    _, t_batch = timed(greedy_decode, model, tok, prompts, 4, batch_size=64, stop_mask=stop, repeat=3)
-    _, t_one = timed(lambda: [greedy_decode(model, tok, [p], 4, stop_mask=stop) for p in prompts], repeat=2)
+    stop = stop_tokens(tok)   # computed once for both, so the baseline is not charged for it
+    _, t_batch = timed(greedy_decode, model, tok, prompts, 4, batch_size=64, stops=stop, repeat=3)
+    _, t_one = timed(lambda: [greedy_decode(model, tok, [p], 4, stops=stop) for p in prompts], repeat=2)
     print(f"decoding   {len(prompts)} prompts x 4 tokens: batched {len(prompts) / t_batch:8.0f} prompts/s, "
           f"one at a time {len(prompts) / t_one:6.0f} prompts/s, speed-up {t_one / t_batch:5.1f}x")
 

@@ -28,7 +28,8 @@ def main() -> None:
     import torch
 
     from kgedit.lm.checkpoint import load_checkpoint
-    from kgedit.lm.probes import greedy_answers, normalize_answer
+    from kgedit.lm.probes import greedy_answers
+    from kgedit.lm.sentences import answer_matches
     from kgedit.trace.config import TraceConfig
     from kgedit.trace.grid import KINDS, grid_cells
     from kgedit.trace.restore import clean_run, loop_restored_probs, restored_probs
@@ -40,7 +41,7 @@ def main() -> None:
     plan = plan_trace(model, tok, args.db, config)
     cands = plan.candidates
     answers = greedy_answers(model, tok, [c.prompt for c in cands], [c.object for c in cands])
-    known = [c for c, a in zip(cands, answers) if normalize_answer(a) == normalize_answer(c.object)][:args.prompts]
+    known = [c for c, a in zip(cands, answers) if answer_matches(a, c.object)][:args.prompts]
     print(f"{len(known)} prompts, {plan.n_layers} layers, window {plan.window}, {args.samples} noise samples, "
           f"device {args.device}, {args.threads} threads")
     totals = {"batched": 0.0, "loop": 0.0}

@@ -45,13 +45,12 @@ class LMMeasurer:
     """Batched measurements of a (possibly edited) causal LM; `model` is read at every call."""
 
     def __init__(self, model, tok, case_set: CaseSet, batch_size: int = 64) -> None:
-        from kgedit.lm.decoding import stop_token_mask
-        from kgedit.lm.tokenizer import encode
+        from kgedit.lm.decoding import answer_tokens, stop_tokens
 
         self.model, self.tok, self.case_set, self.batch_size = model, tok, case_set, batch_size
-        self.stop_mask = stop_token_mask(tok)
-        names = [" " + case_set.names[o] for objs in case_set.candidates.values() for o in objs]
-        self.max_new_tokens = max(len(ids) for ids in encode(tok, names)) if names else 1
+        self.stops = stop_tokens(tok)
+        self.answers = sorted({case_set.names[o] for objs in case_set.candidates.values() for o in objs})
+        self.max_new_tokens = answer_tokens(tok, self.answers) if self.answers else 1
 
     def measure(self, cases: list[Case], phase: str, route: Route | None = None) -> Measurement:
         """Every probe of `cases`, scored in shared batches. Without `route` all cases see the same
@@ -78,10 +77,11 @@ class LMMeasurer:
         logps = score(self.model, self.tok, [k[1:] for k in pair_keys], self.batch_size, on_batch=hook(pair_keys))
         prompts = sorted({(slot_of[p.case_id], p.prompt) for p in probes})
         decoded = dict(zip(prompts, greedy_decode(self.model, self.tok, [k[1] for k in prompts], self.max_new_tokens,
-                                                  self.batch_size, stop_mask=self.stop_mask, on_batch=hook(prompts))))
+                                                  self.batch_size, stops=self.stops, names=self.answers,
+                                                  on_batch=hook(prompts))))
         subjects = sorted({(slot_of[c.case_id], c.subject) for c in cases})
         free = dict(zip(subjects, greedy_decode(self.model, self.tok, [k[1] for k in subjects], FLUENCY_TOKENS,
-                                                self.batch_size, boundary="", on_batch=hook(subjects))))
+                                                self.batch_size, free=True, on_batch=hook(subjects))))
         logical = [(c.case_id, kind, (slot_of[c.case_id], prompt)) for c in cases for kind, prompt in sorted(c.logical.items())]
         logical_prompts = sorted({key for *_, key in logical})
         t_of = dict(zip(logical_prompts, p_true(self.model, self.tok, [k[1] for k in logical_prompts], self.batch_size,

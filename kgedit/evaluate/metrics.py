@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-SENTENCE_BOUNDARIES = ('.', '"')
+from kgedit.lm.sentences import answer_matches, cut_answer
+
 GE_ORDERS = (2, 3)
 GE_WEIGHTS = (2 / 3, 4 / 3)  # ROME's weights; GE = mean(w_n * H_n) = H2/3 + 2*H3/3
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -36,20 +37,22 @@ def _mean(values: np.ndarray) -> float:
 # --- generative accuracy -------------------------------------------------------------------------
 
 def normalize_generation(text: str, eos: str | None = None) -> str:
-    """Cut at the first sentence boundary ('.', '"', or the EOS token text when given), lowercase, strip."""
-    cut = len(text)
-    for boundary in SENTENCE_BOUNDARIES + ((eos,) if eos else ()):
-        at = text.find(boundary)
-        if at != -1:
-            cut = min(cut, at)
-    return text[:cut].lower().strip()
+    """Cut at the EOS token text when given and at the first sentence boundary (kgedit.lm.sentences:
+    '"', or a '.' followed by a space, '"' or the end), lowercase, strip."""
+    if eos and eos in text:
+        text = text[:text.index(eos)]
+    return cut_answer(text).lower().strip()
 
 
 def generation_matches(generation: str, label: str, *, contains: bool = False, eos: str | None = None) -> bool:
-    """Exact match of the normalised generation with the normalised label; `contains`: the label
-    occurs inside the normalised generation (orig behaviour, an option)."""
-    got, want = normalize_generation(generation, eos), label.lower().strip()
-    return want in got if contains else got == want
+    """Exact: the generation (up to EOS) is the label followed by nothing or a sentence boundary
+    (kgedit.lm.sentences.answer_matches: a '.' inside the label, as in "Juventus F.C.", is the label's);
+    `contains`: the label occurs inside the normalised generation (orig behaviour, an option)."""
+    if contains:
+        return label.lower().strip() in normalize_generation(generation, eos)
+    if eos and eos in generation:
+        generation = generation[:generation.index(eos)]
+    return answer_matches(generation, label)
 
 
 def generative_accuracy(generations: Sequence[str], labels: Sequence[str], *, contains: bool = False,

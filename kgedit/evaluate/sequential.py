@@ -113,13 +113,12 @@ def _heldout(world_db: Path, config: SequentialConfig, edited_prompts: list[str]
 
 
 def _retained(model, tok, requests: list, batch_size: int) -> float:
-    from kgedit.lm.decoding import greedy_decode
-    from kgedit.lm.probes import normalize_answer
-    from kgedit.lm.tokenizer import encode
+    from kgedit.lm.decoding import answer_tokens, greedy_decode
+    from kgedit.lm.sentences import answer_matches
 
-    longest = max(len(ids) for ids in encode(tok, [r.continuation for r in requests]))
-    answers = greedy_decode(model, tok, [r.prompt for r in requests], longest, batch_size)
-    return float(np.mean([normalize_answer(a) == normalize_answer(r.target) for a, r in zip(answers, requests)]))
+    names = sorted({r.target for r in requests})
+    answers = greedy_decode(model, tok, [r.prompt for r in requests], answer_tokens(tok, names), batch_size, names=names)
+    return float(np.mean([answer_matches(a, r.target) for a, r in zip(answers, requests)]))
 
 
 def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | None = None,

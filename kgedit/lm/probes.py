@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kgedit.errors import KgeditError
+from kgedit.lm.sentences import answer_matches
 
 SENTENCE_KINDS = ("tf", "not", "and", "or")
 
@@ -25,10 +26,6 @@ class ProbeSet:
     fact_objects: list[str]
     sentence_prompts: dict[str, list[str]]
     sentence_labels: dict[str, np.ndarray]
-
-
-def normalize_answer(text: str) -> str:
-    return text.strip().lower()
 
 
 def sentence_prompt(text: str) -> str:
@@ -57,12 +54,12 @@ def load_probes(con, *, seed: int, n_facts: int, n_sentences: int) -> ProbeSet:
 
 def greedy_answers(model, tok, prompts: list[str], objects: list[str], batch_size: int = 64) -> list[str]:
     """The greedy continuation of each "{s} {r}" prompt, as long as the longest object in tokens (SPEC §9's
-    generative answer: compare normalize_answer of it with the object's)."""
-    from kgedit.lm.decoding import greedy_decode
-    from kgedit.lm.tokenizer import encode
+    generative answer: kgedit.lm.sentences.answer_matches tells whether it is the object)."""
+    from kgedit.lm.decoding import answer_tokens, greedy_decode
 
-    longest = max(len(ids) for ids in encode(tok, [" " + o for o in objects]))
-    return greedy_decode(model, tok, prompts, max_new_tokens=longest, batch_size=batch_size)
+    names = sorted(set(objects))
+    return greedy_decode(model, tok, prompts, max_new_tokens=answer_tokens(tok, names), batch_size=batch_size,
+                         names=names)
 
 
 def probe_accuracy(model, tok, probes: ProbeSet, batch_size: int = 64) -> dict[str, float | None]:
@@ -75,7 +72,7 @@ def probe_accuracy(model, tok, probes: ProbeSet, batch_size: int = 64) -> dict[s
         result: dict[str, float | None] = {"gen_acc": None}
         if probes.fact_prompts:
             answers = greedy_answers(model, tok, probes.fact_prompts, probes.fact_objects, batch_size)
-            hits = [normalize_answer(a) == normalize_answer(o) for a, o in zip(answers, probes.fact_objects)]
+            hits = [answer_matches(a, o) for a, o in zip(answers, probes.fact_objects)]
             result["gen_acc"] = float(np.mean(hits))
         for kind in SENTENCE_KINDS:
             prompts = probes.sentence_prompts[kind]

@@ -158,7 +158,8 @@ def noise_for(config: TraceConfig, sigma: float, source_id: int, n_subject: int,
 
 def run_trace(model, tok, plan: TracePlan, config: TraceConfig, progress: Progress | None = None) -> TraceResult:
     """Trace every candidate the model answers correctly (see the module docstring)."""
-    from kgedit.lm.probes import greedy_answers, normalize_answer
+    from kgedit.lm.probes import greedy_answers
+    from kgedit.lm.sentences import answer_matches
 
     start = time.perf_counter()
     was_training = model.training
@@ -168,7 +169,7 @@ def run_trace(model, tok, plan: TracePlan, config: TraceConfig, progress: Progre
             progress("checking the model's answers", 0, None)
         cands = plan.candidates
         answers = greedy_answers(model, tok, [c.prompt for c in cands], [c.object for c in cands], config.batch_size)
-        prompts = [PromptTrace(c, a, normalize_answer(a) == normalize_answer(c.object)) for c, a in zip(cands, answers)]
+        prompts = [PromptTrace(c, a, answer_matches(a, c.object)) for c, a in zip(cands, answers)]
         todo = [p for p in prompts if p.correct]
         if not todo:
             raise KgeditError(f"The model answers none of the {len(cands)} traced facts correctly, so there is "

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
+import torch
 
 from kgedit import db
-from kgedit.lm.decoding import cut_at_boundary, greedy_decode
-from kgedit.lm.probes import normalize_answer
+from kgedit.lm.decoding import greedy_decode
+from kgedit.lm.sentences import cut_answer
 from kgedit.lm.scoring import p_true, score
 from kgedit.lm.tokenizer import build_tokenizer, encode
 from tests.lm_corpus import JOBS, SCHOOLS, SUBJECTS, write_corpus
@@ -119,18 +122,47 @@ def _greedy_without_cache(model, tok, prompt, n):
 
 
 def test_batched_cached_greedy_equals_uncached_single_prompt_greedy(model, tok):
-    from kgedit.lm.decoding import cut_at_boundary
-
     prompts = [p for p, _ in _pairs()][::3] + ["Ann", '"Hugo Park occupation chef and Iris Kent educated at Yale" is']
     batched = greedy_decode(model, tok, prompts, max_new_tokens=6, batch_size=8)
     single = [greedy_decode(model, tok, [p], max_new_tokens=6)[0] for p in prompts]
-    reference = [cut_at_boundary(_greedy_without_cache(model, tok, p, 6).split(tok.eos_token)[0]) for p in prompts]
+    reference = [cut_answer(_greedy_without_cache(model, tok, p, 6).split(tok.eos_token)[0]) for p in prompts]
     assert batched == single == reference
     assert len(set(batched)) > 1            # the random model does not just repeat one answer
 
 
 def test_answers_are_cut_at_the_first_boundary_and_normalised():
-    assert cut_at_boundary(' Yale. Ann Lee') == ' Yale'
-    assert cut_at_boundary(' Yale" is true') == ' Yale'
-    assert cut_at_boundary(' New York') == ' New York'
-    assert normalize_answer(' New York ') == 'new york'
+    assert cut_answer(' Yale. Ann Lee') == ' Yale'
+    assert cut_answer(' Yale" is true') == ' Yale'
+    assert cut_answer(' New York') == ' New York'
+    assert cut_answer(' Juventus F.C.. Ann Lee') == ' Juventus F.C.'
+
+
+class _Scripted(torch.nn.Module):
+    """A causal LM that answers every prompt with the same scripted tokens, one per step (KV-cache API)."""
+
+    def __init__(self, script: list[int], vocab: int) -> None:
+        super().__init__()
+        self.script, self.vocab = script, vocab
+        self.dummy = torch.nn.Parameter(torch.zeros(1))
+
+    def forward(self, input_ids, attention_mask=None, position_ids=None, use_cache=None, cache=None):
+        step = 0 if cache is None else cache
+        logits = torch.zeros(input_ids.shape[0], input_ids.shape[1], self.vocab)
+        logits[:, -1, self.script[min(step, len(self.script) - 1)]] = 1.0
+        return SimpleNamespace(logits=logits, cache=step + 1)
+
+
+@pytest.mark.parametrize("answer, names, expected", [
+    (" Juventus F.C.. Ann Lee educated at Yale", ["Juventus F.C."], " Juventus F.C."),
+    (" Boston. Ann Lee educated at Yale", ["Boston"], " Boston"),
+    (" St. Cloud. Ann Lee educated at Yale", ["St. Cloud"], " St. Cloud"),
+    (" St. Cloud. Ann Lee educated at Yale", [], " St"),
+])
+def test_decoding_stops_where_the_sentence_ends_not_at_a_dot_inside_a_name(tok, answer, names, expected):
+    script = encode(tok, [answer])[0] + [tok.eos_token_id]
+    model = _Scripted(script, len(tok))
+    out = greedy_decode(model, tok, ["Ann Lee member of sports team", "Bo"], max_new_tokens=len(script), names=names)
+    assert out == [expected, expected]
+    # It stops once the end is seen: a '.' and the token after it, not the whole budget.
+    stopped = greedy_decode(model, tok, ["Bo"], max_new_tokens=len(script) + 20, names=names)
+    assert stopped == [expected]

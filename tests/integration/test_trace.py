@@ -94,9 +94,10 @@ def test_a_fact_the_model_gets_wrong_is_skipped_and_counted(answered):
     assert int(result.class_counts[0]) == len(result.traced)      # every traced prompt has a first subject token
 
 
-def test_a_world_the_model_answers_nothing_of_is_an_error(pipeline, tmp_path):
-    world = shutil.copy2(pipeline.world, tmp_path / "untouched.duckdb")
-    model, tok, _ = load_checkpoint(pipeline.checkpoint, "cpu")
+def test_a_world_the_model_answers_nothing_of_is_an_error(copy_pipeline, tmp_path):
+    fresh = copy_pipeline(tmp_path)                 # not the module's copy, which `answered` changes
+    world = fresh.world
+    model, tok, _ = load_checkpoint(fresh.checkpoint, "cpu")
     config = TraceConfig(model="", world_db=str(world), facts=5)
     with pytest.raises(KgeditError, match="answers none of the 5 traced facts"):
         run_trace(model, tok, plan_trace(model, tok, world, config), config)

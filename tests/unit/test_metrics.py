@@ -15,6 +15,17 @@ def test_generation_is_cut_at_the_first_boundary_lowercased_and_stripped():
     assert m.normalize_generation(' architect" is true') == "architect"
     assert m.normalize_generation(" MIT</s> junk", eos="</s>") == "mit"
     assert m.normalize_generation("  Lions  ") == "lions"
+    assert m.normalize_generation(" Juventus F.C.. Ann occupation") == "juventus f.c."
+
+
+def test_a_dot_inside_the_label_is_the_labels_own():
+    assert m.generation_matches(" Juventus F.C.", "Juventus F.C.")
+    assert m.generation_matches(" Juventus F.C.. Ann", "Juventus F.C.")
+    assert m.generation_matches(" St. Cloud", "St. Cloud")
+    assert m.generation_matches(" Washington, D.C.</s>x", "Washington, D.C.", eos="</s>")
+    assert not m.generation_matches(" Juventus F.C.", "Juventus F")        # a shorter name is not matched
+    assert not m.generation_matches(" Juventus F", "Juventus F.C.")        # nor a cut one
+    assert not m.generation_matches(" Boston Celtics", "Boston")
 
 
 def test_exact_match_is_the_default_and_contains_is_an_option():
