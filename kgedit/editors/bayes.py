@@ -12,6 +12,8 @@ those targets + a locality term, KL(unedited || edited) of the next-token distri
 of other subjects' facts with the edited relation and its partner (a fresh seeded sample per edit:
 the neighbours a rank-1 update of these prompts is most likely to disturb) and, with `subject_prompts`,
 of the edited subject's own facts of other relations (the answers of s1 the edit should leave alone).
+With `stop_kl` > 0 a case stops training once each of its KLs to the posteriors is at most stop_kl
+(early stopping: no step past the targets, where the update only spreads to other subjects).
 """
 
 from __future__ import annotations
@@ -49,11 +51,12 @@ class BayesParams(LoraParams):
     locality_weight: float = 16.2
     locality_prompts: int = 16
     subject_prompts: int = 2         # the subject's own other facts in the locality term (at most this many)
+    stop_kl: float = 0.0             # early stopping: a case stops once every KL to its targets is at most this (0: never)
 
     LIMITS: ClassVar[dict[str, Limit]] = {
         **LoraParams.LIMITS, "weight": Limit(choices=("n_prime", "n")), "fact_weight": NON_NEGATIVE,
         "partner_weight": NON_NEGATIVE, "tf_weight": NON_NEGATIVE, "locality_weight": NON_NEGATIVE,
-        "locality_prompts": NON_NEGATIVE, "subject_prompts": NON_NEGATIVE}
+        "locality_prompts": NON_NEGATIVE, "subject_prompts": NON_NEGATIVE, "stop_kl": NON_NEGATIVE}
 
 
 @dataclass(frozen=True)
@@ -173,15 +176,18 @@ class BayesEditor(LoraEditor):
                 pairs += [(prompt, " true"), (prompt, " false")]
             slots += [i] * (len(pairs) - len(slots))
         batch = pair_batch(self.tok, pairs, device)[:3]
+        group_owner = torch.tensor([g[0] for g in groups], device=device)
         local = self._locality_batch(requests, seeds, device)
 
-        def step() -> tuple[torch.Tensor, torch.Tensor]:
+        def step() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
             route(slots)
             lp = target_log_probs(self.model, *batch)
             terms: list[list[torch.Tensor]] = [[] for _ in requests]     # loss terms of each request
+            kls = []
             for i, rows, target, w in groups:
                 log_q = torch.log_softmax(lp[rows], dim=0)
-                terms[i].append(w * (torch.xlogy(target, target) - target * log_q).sum())
+                kls.append((torch.xlogy(target, target) - target * log_q).sum())
+                terms[i].append(w * kls[-1])
             for i, true_row, false_row, t in tf_rows:
                 log_t = torch.nn.functional.logsigmoid(lp[true_row] - lp[false_row])
                 log_f = torch.nn.functional.logsigmoid(lp[false_row] - lp[true_row])
@@ -196,7 +202,12 @@ class BayesEditor(LoraEditor):
                 counts = torch.bincount(owner, minlength=len(requests)).clamp(min=1)
                 mean_kl = torch.zeros(len(requests), dtype=torch.float64, device=device).index_add(0, owner, kl)
                 losses = losses + prm.locality_weight * mean_kl / counts
-            return losses.float(), lp[requested_rows].detach().exp()
+            settled = None
+            if prm.stop_kl > 0:      # every KL of a request at most stop_kl (its largest, by scatter)
+                worst = torch.zeros(len(requests), dtype=torch.float64, device=device).scatter_reduce(
+                    0, group_owner, torch.stack(kls).detach().double(), "amax")
+                settled = worst <= prm.stop_kl
+            return losses.float(), lp[requested_rows].detach().exp(), settled
         return step
 
     def _locality_batch(self, requests: list[EditRequest], seeds: list[int], device):

@@ -27,8 +27,9 @@ from kgedit.editors.parallel import RoutedLora, lora_a_init, lora_targets
 from kgedit.lm import families
 from kgedit.lm.scoring import encode_pairs, model_device, target_log_probs, teacher_forced_batch
 
-# An objective is called once per optimisation step: ([n] loss of each request, [n] p(requested object)).
-Objective = Callable[[], tuple[torch.Tensor, torch.Tensor]]
+# An objective is called once per optimisation step: ([n] loss of each request, [n] p(requested object),
+# [n] bool: the request has reached its targets (early stopping; None: never)).
+Objective = Callable[[], tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,10 @@ class LoraEditor(Editor):
         batch = pair_batch(self.tok, [(r.prompt, r.continuation) for r in requests], model_device(self.model))
         rows = list(range(len(requests)))
 
-        def step() -> tuple[torch.Tensor, torch.Tensor]:
+        def step() -> tuple[torch.Tensor, torch.Tensor, None]:
             route(rows)
             nll, lp = per_token_nll(self.model, batch)
-            return nll.float(), lp.exp()
+            return nll.float(), lp.exp(), None
         return step
 
     # --- one adapter for the requests of one edit (peft) --------------------------------------------
@@ -119,7 +120,7 @@ class LoraEditor(Editor):
         objective = self.objective(requests, [seed] * len(requests), _no_route)   # before the adapter
         self._attach(seed)
         params = [t for n, t in self._peft.named_parameters() if "lora_" in n]
-        traces = self._train(objective, params, lambda losses: losses.mean(), trace)
+        traces = self._train(objective, params, lambda losses: losses.mean(), trace, shared=True)
         # One edit: its trace and final loss are the means over its requests.
         mean_trace = [{"step": steps[0]["step"], **{k: sum(s[k] for s in steps) / len(steps) for k in ("loss", "p_target")}}
                       for steps in zip(*traces)]
@@ -156,23 +157,50 @@ class LoraEditor(Editor):
         for t in self.model.parameters():
             t.requires_grad_(False)
 
-    def _train(self, objective: Objective, params, total, trace: bool) -> list[list[dict[str, float]]]:
-        """`steps` AdamW steps on total(losses); per-request traces when asked, final losses kept."""
+    def _train(self, objective: Objective, params, total, trace: bool, *, shared: bool = False
+               ) -> list[list[dict[str, float]]]:
+        """`steps` AdamW steps on total(losses); per-request traces when asked, final losses kept.
+
+        Early stopping (an objective that says when a request has reached its targets): with `shared`
+        parameters (one adapter for all requests) training stops once every request has; with one
+        adapter per request (RoutedLora: row c of each parameter is request c's), a request's rows are
+        put back after every later step, so it ends where it would have alone, and training stops
+        once all have."""
         p = self.params
         was_training = self.model.training
         self.model.eval()
         traces: list[list[dict[str, float]]] = []
+        stopped: torch.Tensor | None = None          # [n] bool: requests that have stopped (own adapters)
+        kept: list[torch.Tensor] = []                # their parameters' rows as they were then
         try:
             opt = torch.optim.AdamW(params, lr=p.lr, weight_decay=p.weight_decay)
             for step in range(p.steps):
-                losses, p_target = objective()
+                losses, p_target, settled = objective()
                 if trace:
-                    self._record(traces, step, losses, p_target)
+                    self._record(traces, step, losses, p_target, stopped)
+                if settled is not None:
+                    if shared:
+                        if bool(settled.all()):
+                            break
+                    else:
+                        stopped = torch.zeros_like(settled) if stopped is None else stopped
+                        newly = settled & ~stopped
+                        if bool(newly.any()):
+                            kept = kept or [t.detach().clone() for t in params]
+                            for t, k in zip(params, kept):
+                                k[newly] = t.detach()[newly]
+                            stopped |= newly
+                        if bool(stopped.all()):
+                            break
                 total(losses).backward()
                 opt.step()
                 opt.zero_grad(set_to_none=True)
+                if stopped is not None and bool(stopped.any()):
+                    with torch.no_grad():
+                        for t, k in zip(params, kept):
+                            t[stopped] = k[stopped]
             with torch.no_grad():
-                losses, p_target = objective()
+                losses, p_target, _ = objective()
             if trace:
                 self._record(traces, p.steps, losses, p_target)
         finally:
@@ -181,11 +209,15 @@ class LoraEditor(Editor):
         return traces
 
     @staticmethod
-    def _record(traces, step: int, losses: torch.Tensor, p_target: torch.Tensor) -> None:
+    def _record(traces, step: int, losses: torch.Tensor, p_target: torch.Tensor,
+                stopped: torch.Tensor | None = None) -> None:
+        """One step of each request's trace (not of requests that have stopped early)."""
         if not traces:
             traces.extend([] for _ in range(len(losses)))
+        skip = [False] * len(losses) if stopped is None else stopped.cpu().tolist()
         for i, (loss, pt) in enumerate(zip(losses.detach().cpu().tolist(), p_target.detach().cpu().tolist())):
-            traces[i].append({"step": step, "loss": float(loss), "p_target": float(pt)})
+            if not skip[i]:
+                traces[i].append({"step": step, "loss": float(loss), "p_target": float(pt)})
 
     def _reset(self) -> None:
         if self._routed is not None:

@@ -22,7 +22,7 @@ from kgedit import db
 from kgedit.errors import KgeditError
 from kgedit.evaluate.counterfact import CounterfactTable, Runtime, counterfact_table, runtime
 from kgedit.evaluate.measure import Measurement
-from kgedit.evaluate.tables import COLUMNS, SplitTable, compute_tables
+from kgedit.evaluate.tables import COLUMNS, UNEDITED, SplitTable, compute_tables
 from kgedit.report.render import to_json
 
 RESULTS_DB = "results.duckdb"
@@ -224,7 +224,8 @@ def finish_results(out: Path, timings: dict[str, float]) -> None:
 
 def _write_report_tables(con: db.Connection, tables: list[SplitTable]) -> None:
     rows = [[t.split, t.n, name, *(vals[c] for c in COLUMNS)]
-            for t in tables for name, vals in (("pre", t.pre), ("post", t.post), ("delta", t.delta))]
+            for t in tables for name, vals in (("pre", t.pre), ("post", t.post), ("delta", t.delta),
+                                               (UNEDITED, t.unedited))]
     with db.transaction(con):
         db.execute_script(con, "results_report_tables")
         con.executemany(f"INSERT INTO report_tables VALUES ({', '.join('?' * (3 + len(COLUMNS)))})", rows)

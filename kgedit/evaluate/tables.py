@@ -6,6 +6,12 @@ Pre-edit scores use each probe's corpus ground truth and the Bayesian belief bef
 post-edit scores use the requested object on s1r1 and the Bayesian modal object after the edit on
 the others, with the Bayesian belief after the edit (weight n' as in the paper, or n).
 
+A fourth row, `unedited` ("no edit"), scores the model *before* the edit against the post-edit
+targets: what an editor that changes nothing would get. The post-edit targets of s2r1/s2r2 are the
+Bayesian modes, which differ from the corpus ground truth the pre row uses for a few percent of
+neighbours (noisy evidence), and shared conditionals move with the edit (SPEC §4): so even a perfectly
+local edit has post < pre there, and post vs unedited is the editor's own effect on the neighbours.
+
 Every cell is the mean of a per-case value over the split's cases (kgedit.evaluate.metrics; `and`
 averages a case's two orders), so each cell has a 95% percentile-bootstrap interval: the split's
 cases are resampled with replacement (BOOTSTRAP_RESAMPLES times, a generator seeded by BOOTSTRAP_SEED
@@ -37,6 +43,7 @@ MATCHES = ("exact", "contains")
 PROBS = ("raw", "norm")
 WEIGHTS = ("n_prime", "n")
 ROWS = ("pre", "post", "delta")
+UNEDITED = "unedited"        # the extra row: the pre-edit model against the post-edit targets
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 LEVEL = 0.95
@@ -58,8 +65,9 @@ class SplitTable:
     n: int
     pre: dict[str, float]
     post: dict[str, float]
-    # row (pre, post, delta) -> column -> (low, high): the 95% bootstrap interval over the split's cases
+    # row (pre, post, delta, unedited) -> column -> (low, high): the 95% bootstrap interval over the split's cases
     ci: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
+    unedited: dict[str, float] = field(default_factory=dict)   # the pre-edit model against the post-edit targets
 
     @property
     def delta(self) -> dict[str, float]:
@@ -67,6 +75,7 @@ class SplitTable:
 
     def as_dict(self) -> dict:
         return {"split": self.split, "n": self.n, "pre": self.pre, "post": self.post, "delta": self.delta,
+                "unedited": self.unedited,
                 "ci95": {row: {c: list(v) for c, v in cols.items()} for row, cols in self.ci.items()},
                 "ci95_resamples": {"what": "cases of the split, with replacement", "n": BOOTSTRAP_RESAMPLES,
                                    "seed": BOOTSTRAP_SEED}}
@@ -107,11 +116,16 @@ def load_arrays(con: db.Connection, *, prob: str = "raw", weight: str = "n_prime
     p_lm: dict = {(ph, p): np.full(n, np.nan) for ph in ("pre", "post") for p in PROBES}
     p_bayes: dict = {(ph, p): np.full(n, np.nan) for ph in ("pre", "post") for p in PROBES}
     p_req = {ph: np.full(n, np.nan) for ph in ("pre", "post")}
+    p_lm[(UNEDITED, "s1r1")] = p_req["pre"]           # p_LM before the edit of each post-edit label object
+    p_lm.update({(UNEDITED, p): np.full(n, np.nan) for p in PROBES if p != "s1r1"})
     for case_id, phase, probe, role, p, obj, pb in prow:
         i = index[case_id]
         if probe == "s1r1" and role == "requested":
             p_req[phase][i] = p
-        is_label = (role == "ground_truth") if phase == "pre" else (role == ("requested" if probe == "s1r1" else post_role))
+        post_label = role == ("requested" if probe == "s1r1" else post_role)
+        if phase == "pre" and post_label and probe != "s1r1":
+            p_lm[(UNEDITED, probe)][i] = p
+        is_label = (role == "ground_truth") if phase == "pre" else post_label
         if is_label:
             label[(phase, probe)][i], p_lm[(phase, probe)][i], p_bayes[(phase, probe)][i] = obj, p, pb
     _, grows = db.fetch(con, db.load_sql("results_table_generations"), {"probes": list(PROBES)})
@@ -122,6 +136,13 @@ def load_arrays(con: db.Connection, *, prob: str = "raw", weight: str = "n_prime
     t: dict = {}
     for case_id, phase, kind, value_t in trows:
         t.setdefault((phase, kind), np.full(n, np.nan))[index[case_id]] = value_t
+    # The unedited row: the pre-edit generations, p_LM and T values against the post-edit labels and targets.
+    for probe in PROBES:
+        generation[(UNEDITED, probe)] = generation[("pre", probe)]
+        label[(UNEDITED, probe)] = label[("post", probe)]
+        p_bayes[(UNEDITED, probe)] = p_bayes[("post", probe)]
+    t.update({(UNEDITED, kind): v for (phase, kind), v in list(t.items()) if phase == "pre"})
+    p_req[UNEDITED] = p_req["pre"]
     _, names = db.fetch(con, db.load_sql("results_table_objects"))
     return CaseArrays(case_ids, np.array([bool(r[1]) for r in rows], dtype=bool),
                       np.array([bool(r[2]) for r in rows], dtype=bool), generation, label, p_lm, p_bayes, p_req, t,
@@ -147,17 +168,21 @@ def case_values(a: CaseArrays, phase: str, mask: np.ndarray, contains: bool) -> 
     return np.column_stack(cols) if int(mask.sum()) else np.empty((0, len(COLUMNS)))
 
 
-def bootstrap_intervals(pre: np.ndarray, post: np.ndarray, key: int) -> dict[str, dict[str, tuple[float, float]]]:
-    """The LEVEL percentile-bootstrap interval of every column's mean for pre, post and delta (paired:
-    one draw of cases for all three); `key` (with BOOTSTRAP_SEED) seeds the draw."""
+def bootstrap_intervals(pre: np.ndarray, post: np.ndarray, key: int, unedited: np.ndarray | None = None
+                        ) -> dict[str, dict[str, tuple[float, float]]]:
+    """The LEVEL percentile-bootstrap interval of every column's mean for pre, post and delta (and the
+    unedited row when given) (paired: one draw of cases for all); `key` (with BOOTSTRAP_SEED) seeds the draw."""
     n = len(pre)
+    rows = dict(zip(ROWS, (pre, post, post - pre)))
+    if unedited is not None:
+        rows[UNEDITED] = unedited
     if n == 0:
-        return {row: {c: (math.nan, math.nan) for c in COLUMNS} for row in ROWS}
+        return {row: {c: (math.nan, math.nan) for c in COLUMNS} for row in rows}
     rng = np.random.default_rng([BOOTSTRAP_SEED, key])
     counts = rng.multinomial(n, np.full(n, 1.0 / n), size=BOOTSTRAP_RESAMPLES).astype(np.float64)  # [R, n]
     tail = 100 * (1 - LEVEL) / 2
     out = {}
-    for row, values in zip(ROWS, (pre, post, post - pre)):
+    for row, values in rows.items():
         means = counts @ values / n                                                     # [R, columns]
         low, high = np.percentile(means, [tail, 100 - tail], axis=0)
         out[row] = {c: (float(lo), float(hi)) for c, lo, hi in zip(COLUMNS, low, high)}
@@ -185,5 +210,7 @@ def compute_tables(con: db.Connection, *, match: str = "exact", prob: str = "raw
     tables = []
     for key, (split, mask) in enumerate(split_masks(a, contains).items()):
         pre, post = case_values(a, "pre", mask, contains), case_values(a, "post", mask, contains)
-        tables.append(SplitTable(split, int(mask.sum()), _row(pre), _row(post), bootstrap_intervals(pre, post, key)))
+        unedited = case_values(a, UNEDITED, mask, contains)
+        tables.append(SplitTable(split, int(mask.sum()), _row(pre), _row(post),
+                                 bootstrap_intervals(pre, post, key, unedited), _row(unedited)))
     return tables

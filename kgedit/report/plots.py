@@ -143,7 +143,7 @@ def plot_trace(panels: dict[str, Any], rows: Sequence[str], value: str, title: s
 def plot_tradeoff(neighbour_drop: Sequence[float], goal: Sequence[float], feasible: Sequence[bool], chosen: int,
                   path: Path, *, title: str) -> None:
     """The search's trade-off: per trial the post-edit s1r2 accuracy on downstream answer changes against
-    the larger neighbour (s2r1/s2r2) accuracy drop, feasible trials filled, the chosen one starred, and
+    the larger neighbour (s2r1/s2r2) accuracy drop against the unedited model, feasible trials filled, the chosen one starred, and
     the Pareto front (no other trial has a smaller drop and a higher accuracy) as a line."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
@@ -159,7 +159,7 @@ def plot_tradeoff(neighbour_drop: Sequence[float], goal: Sequence[float], feasib
     ax.plot(*zip(*front), color="C1", linestyle="--", label="Pareto front")
     ax.scatter([neighbour_drop[chosen]], [goal[chosen]], marker="*", s=220, color="C3", label="chosen", zorder=3)
     ax.axvline(0.01, color="0.6", linewidth=0.8)
-    ax.set(xlabel="neighbour accuracy drop (max of s2r1, s2r2; all edit requests)",
+    ax.set(xlabel="neighbour accuracy drop vs no edit (max of s2r1, s2r2; all edit requests)",
            ylabel="post-edit s1r2 accuracy (downstream changes)", ylim=(0, 1.02), title=title)
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()

@@ -17,7 +17,7 @@ from kgedit.evaluate.counterfact import SCORES, CounterfactTable, Runtime
 from kgedit.evaluate.results import read_results
 from kgedit.evaluate.sequential import POINT_COLUMNS
 from kgedit.evaluate.tables import (ACC_COLUMNS, BOOTSTRAP_RESAMPLES, COH_COLUMNS, COLUMNS, LOGIC_COLUMNS, PAPER,
-                                    SPLIT_TITLES, SplitTable)
+                                    SPLIT_TITLES, UNEDITED, SplitTable)
 from kgedit.report.columns import METRICS, arrow, better, headers
 from kgedit.report.render import render_rows, to_json
 
@@ -47,13 +47,18 @@ def render_results(folder: Path, *, match: str = "exact", prob: str = "raw", wei
 def table_rows(table: SplitTable, paper: bool) -> list[list[str]]:
     """Each cell: the value, and below it its 95% bootstrap interval when the table has one."""
     rows = [[label, *(_with_interval(values[c], table.ci.get(row, {}).get(c), signed=row == "delta") for c in COLUMNS)]
-            for label, row, values in (("pre-edit", "pre", table.pre), ("post-edit", "post", table.post),
-                                       ("Δ", "delta", table.delta))]
+            for label, row, values in _rows(table)]
     if paper and table.split in PAPER:
         pre, post = PAPER[table.split]["pre"], PAPER[table.split]["post"]
         rows += [["paper pre", *(_fmt(v) for v in pre)], ["paper post", *(_fmt(v) for v in post)],
                  ["paper Δ", *(_fmt(b - a, signed=True) for a, b in zip(pre, post))]]
     return rows
+
+
+def _rows(table: SplitTable) -> list[tuple[str, str, dict[str, float]]]:
+    """(label, row, values) of a table's rows: pre, post, delta and, when computed, the unedited row."""
+    rows = [("pre-edit", "pre", table.pre), ("post-edit", "post", table.post), ("Δ", "delta", table.delta)]
+    return rows + ([("no edit", UNEDITED, table.unedited)] if table.unedited else [])
 
 
 def render_tables(tables: list[SplitTable], *, paper: bool = False, fmt: str = "table") -> str:
@@ -62,7 +67,7 @@ def render_tables(tables: list[SplitTable], *, paper: bool = False, fmt: str = "
         nan = (math.nan, math.nan)
         rows = [[t.split, t.n, name, *(vals[c] for c in COLUMNS),
                  *(b for c in COLUMNS for b in t.ci.get(name, {}).get(c, nan))]
-                for t in tables for name, vals in (("pre", t.pre), ("post", t.post), ("delta", t.delta))]
+                for t in tables for _, name, vals in _rows(t)]
         bounds = [f"{c}_{end}" for c in COLUMNS for end in ("ci_low", "ci_high")]
         return render_rows(["split", "n", "row", *COLUMNS, *bounds], rows, "csv")
     parts = [render_rows(["", *HEADERS], table_rows(t, paper), "table", width=180,
@@ -70,6 +75,9 @@ def render_tables(tables: list[SplitTable], *, paper: bool = False, fmt: str = "
     note = (f"accuracy {arrow(ACC_COLUMNS)} (generative, exact match); coherence {arrow(COH_COLUMNS)} (MAE to the "
             f"Bayesian posterior); {'/'.join(headers(LOGIC_COLUMNS))} {arrow(LOGIC_COLUMNS)} (logical coherence MAE); "
             f"[low, high]: 95% bootstrap interval ({BOOTSTRAP_RESAMPLES} resamples of the split's cases)")
+    if any(t.unedited for t in tables):
+        note += ("; no edit: the model before the edit against the post-edit targets (what an edit that changes "
+                 "nothing scores: the neighbours' targets are Bayesian modes, not the pre row's ground truth)")
     if paper:
         note += "; paper: Hase et al. 2024 Tables 4/5, mistral-83m + LoRA, 5000 cases"
     return "\n\n".join(parts) + "\n" + note
@@ -160,7 +168,7 @@ def render_tune(result: dict[str, Any], *, fmt: str = "table") -> str:
     rows = [[t["number"], *(_param(t["params"][k]) for k in searched), _fmt(t["goal"]), _fmt(t["neighbour_drop"]),
              "yes" if t["feasible"] else "no"] for t in trials]
     chosen = result["chosen"]
-    parts = [render_rows(["trial", *searched, "s1r2 acc (ds)", "s2 drop", "feasible"], rows, "table", width=180,
+    parts = [render_rows(["trial", *searched, "s1r2 acc (ds)", "s2 drop vs no edit", "feasible"], rows, "table", width=180,
                          title=f"Trials on {result['config']['tune_cases']} cases of seed {result['seeds']['tuned']}"),
              f"chosen: trial {chosen['trial']}" + ("" if chosen["feasible"] else
                                                    " (no trial met every constraint: the closest one)")
@@ -183,7 +191,8 @@ def render_tune(result: dict[str, Any], *, fmt: str = "table") -> str:
 def _split_table(d: dict[str, Any]) -> SplitTable:
     """A SplitTable back from its as_dict() form."""
     return SplitTable(d["split"], d["n"], d["pre"], d["post"],
-                      {row: {c: tuple(v) for c, v in cols.items()} for row, cols in d["ci95"].items()})
+                      {row: {c: tuple(v) for c, v in cols.items()} for row, cols in d["ci95"].items()},
+                      d.get("unedited", {}))
 
 
 def _param(value: Any) -> str:

@@ -3,8 +3,11 @@ from a trial's Tables 4/5, and optuna's TPE sampler with those constraints (optu
 
 Goal (maximised): post-edit s1r2 generative accuracy on the downstream-answer-change split — the edit
 carried to its consequence. Constraints (a trial is feasible when every value is <= 0), on the split of
-all edit requests: s1r1 post-edit accuracy >= 0.95; s2r1 and s2r2 accuracy at most 1 point below
-pre-edit; s1r1 coherence not above pre-edit. The chosen trial is the feasible one with the highest
+all edit requests: s1r1 post-edit accuracy >= 0.95; s2r1 and s2r2 accuracy at most 1 point below the
+unedited model's on the same post-edit targets (the tables' "no edit" row: the neighbours' targets
+are Bayesian modes that move with the edit and differ from the corpus ground truth of the pre row,
+so against pre no editor, not even one that changes nothing, could meet it); s1r1 coherence not
+above pre-edit. The chosen trial is the feasible one with the highest
 goal (ties: the earlier trial); with none feasible, the one closest to feasible (smallest summed
 violation), and the run says the goal was not met.
 """
@@ -19,22 +22,24 @@ from typing import Any
 from kgedit.evaluate.tables import SplitTable
 
 GOAL = ("downstream_answer_changes", "acc_s1r2")
-CONSTRAINTS = ("s1r1 acc >= 0.95", "s2r1 drop <= 0.01", "s2r2 drop <= 0.01", "s1r1 coh <= pre")
+CONSTRAINTS = ("s1r1 acc >= 0.95", "s2r1 drop vs no edit <= 0.01", "s2r2 drop vs no edit <= 0.01", "s1r1 coh <= pre")
 
 # name -> (kind, low/choices, high, log); kinds: float, int (with a step in place of log), choice.
-# The ranges keep a trial's cost within ~1.5x of the defaults' (steps, rank, locality prompts): on a
-# shared 2-core CPU one bayes edit costs seconds, and the search is budgeted in trials x cases.
+# The ranges keep a trial's cost within ~2x of the defaults' (steps, rank, locality prompts: a locality
+# prompt is one short row, a case has ~60 candidate rows; early stopping cuts the steps): on a shared
+# 2-core CPU one bayes edit costs seconds, and the search is budgeted in trials x cases.
 SPACES: dict[str, dict[str, tuple]] = {
     "bayes": {
         "lr": ("float", 3e-4, 1e-2, True),
-        "steps": ("int", 20, 60, 10),
+        "steps": ("int", 20, 80, 10),
         "rank": ("choice", (1, 2)),
         "fact_weight": ("float", 0.5, 4.0, True),
         "partner_weight": ("float", 0.5, 16.0, True),
         "tf_weight": ("float", 0.0, 2.0, False),
         "locality_weight": ("float", 0.1, 30.0, True),
-        "locality_prompts": ("int", 4, 16, 4),
+        "locality_prompts": ("int", 4, 48, 4),
         "subject_prompts": ("int", 0, 6, 2),
+        "stop_kl": ("choice", (0.0, 0.02, 0.05, 0.1, 0.2)),
     },
     "lora": {
         "lr": ("float", 1e-4, 1e-2, True),
@@ -59,7 +64,7 @@ class TrialScore:
 
     @property
     def neighbour_drop(self) -> float:
-        """The larger of the s2r1 and s2r2 accuracy drops (the trade-off curve's x)."""
+        """The larger of the s2r1 and s2r2 accuracy drops against the unedited model (the trade-off curve's x)."""
         return max(self.constraints[1], self.constraints[2]) + 0.01
 
 
@@ -68,8 +73,8 @@ def score(tables: list[SplitTable]) -> TrialScore:
     by = {t.split: t for t in tables}
     goal = by[GOAL[0]].post[GOAL[1]]
     a = by["all_edit_requests"]
-    values = (0.95 - a.post["acc_s1r1"], a.pre["acc_s2r1"] - a.post["acc_s2r1"] - 0.01,
-              a.pre["acc_s2r2"] - a.post["acc_s2r2"] - 0.01, a.post["coh_s1r1"] - a.pre["coh_s1r1"])
+    values = (0.95 - a.post["acc_s1r1"], a.unedited["acc_s2r1"] - a.post["acc_s2r1"] - 0.01,
+              a.unedited["acc_s2r2"] - a.post["acc_s2r2"] - 0.01, a.post["coh_s1r1"] - a.pre["coh_s1r1"])
     return TrialScore(0.0 if math.isnan(goal) else goal, tuple(1.0 if math.isnan(v) else v for v in values))
 
 

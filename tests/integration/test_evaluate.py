@@ -44,6 +44,7 @@ class OracleModel:
         finally:
             con.close()
         self.edited = False
+        self.moves = True        # an edit moves its beliefs (False: the edit is accepted and changes nothing)
 
 
 class OracleMeasurer:
@@ -52,8 +53,8 @@ class OracleMeasurer:
 
     def measure(self, cases, phase) -> Measurement:
         o, m = self.oracle, Measurement()
-        post = o.edited
-        assert post == (phase == "post"), "the evaluator measured post-edit beliefs of an unedited model or v.v."
+        assert o.edited == (phase == "post"), "the evaluator measured post-edit beliefs of an unedited model or v.v."
+        post = o.edited and o.moves
         for case in cases:
             for p in case.probes:
                 row = o.probes[(case.case_id, p.probe, "ground_truth")]
@@ -81,12 +82,35 @@ class OracleEditor(Editor):
         self.model.edited = False
 
 
-def _evaluate_oracle(world, out):
+class NoEditEditor(OracleEditor):
+    """Accepts every edit and changes nothing."""
+    def _edit(self, requests, *, seed, trace):
+        self.model.edited, self.model.moves = True, False
+        return EditOutcome(seconds=0.0, final_loss=0.0)
+
+
+def _evaluate_oracle(world, out, editor=OracleEditor):
     oracle = OracleModel(world)
     config = EvalConfig(model="oracle", world_db=str(world), editor="oracle")
     return evaluate(config, out, model_loader=lambda: (oracle, None, {"oracle": True}),
                     measurer_factory=lambda model, tok, cs: OracleMeasurer(model, cs),
-                    editor_factory=lambda model, tok: OracleEditor(model, tok))
+                    editor_factory=lambda model, tok: editor(model, tok))
+
+
+def test_an_edit_that_changes_nothing_scores_the_no_edit_row(pipeline, tmp_path):
+    world, _ = pipeline
+    _evaluate_oracle(world, tmp_path / "out", NoEditEditor)
+    con = open_results(tmp_path / "out")
+    tables = compute_tables(con)
+    con.close()
+    for t in tables:
+        if t.n:
+            assert t.post == pytest.approx(t.unedited, abs=1e-12, nan_ok=True), t.split
+            assert t.ci["post"] == t.ci["unedited"]
+    # ... which is not the pre row: the post-edit targets are other objects than the ground truth
+    t = next(t for t in tables if t.split == "all_edit_requests")
+    assert t.unedited["acc_s1r1"] == 0.0 < t.pre["acc_s1r1"]
+    assert t.unedited["coh_s1r1"] > t.pre["coh_s1r1"]
 
 
 def test_oracle_model_has_zero_coherence_error_before_and_after_the_edit(pipeline, tmp_path):

@@ -33,6 +33,8 @@ def test_tables_show_the_metric_headers_and_a_note_with_their_directions():
     assert text.splitlines()[-1] == ("accuracy ↑ (generative, exact match); coherence ↓ (MAE to the Bayesian "
                                      "posterior); TF/neg/and/or ↓ (logical coherence MAE); [low, high]: 95% bootstrap "
                                      "interval (2000 resamples of the split's cases)")
+    with_unedited = render_tables([SplitTable("all_edit_requests", 0, empty, empty, {}, empty)])
+    assert "│ no edit " in with_unedited and with_unedited.splitlines()[-1].endswith("not the pre row's ground truth)")
     assert [METRICS[c].shown_header for c in SCORES] == ["S %", "ES %", "EM %", "PS %", "PM %", "NS %", "NM %", "GE"]
 
 
