@@ -25,7 +25,7 @@ def pipeline(pipeline):
     con = db.connect(world, read_only=True)
     try:
         rows = db.fetch(con, "SELECT c.case_id, c.edit_prompt, c.requested_object, c.subject_id, c.relation_id, "
-                             "c.object_id, s.name FROM cases c JOIN entities s ON s.entity_id = c.subject_id "
+                             "c.requested_object_id, s.name FROM cases c JOIN entities s ON s.entity_id = c.subject_id "
                              "ORDER BY c.case_id")[1]
     finally:
         con.close()
@@ -54,9 +54,9 @@ def _each_case(editor, model, tok, n, pairs):
 
 
 # bayes with rank 2, the subject's own facts in its locality term and early stopping: the options
-# kgedit tune searches (stop_kl 1.5: some of these cases stop early, at different steps, others not)
+# kgedit tune searches (stop_kl 2.1: some of these cases stop early, at different steps, others not)
 @pytest.mark.parametrize("name, params", [("lora", {}), ("bayes", {"rank": "2", "subject_prompts": "2"}),
-                                          ("bayes", {"rank": "2", "stop_kl": "1.5"})])
+                                          ("bayes", {"rank": "2", "stop_kl": "2.1"})])
 def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, name, params):
     world, ckpt, requests = pipeline
     model, tok, _ = load_checkpoint(ckpt, "cpu")
@@ -83,7 +83,8 @@ def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, nam
     # The edits did something, and each slot is its own case's edit.
     assert all(o.trace[-1]["loss"] < o.trace[0]["loss"] for o in outcomes if len(o.trace) > 2)   # trained a step
     together = np.array(together)                                  # [edit slot, pair]
-    assert min(np.abs(together[i] - together[j]).max() for i in range(6) for j in range(i)) > 1e-6
+    trained = [i for i in range(6) if lengths[i] > 2]             # (a case stopped at step 0 is the base model)
+    assert min(np.abs(together[i] - together[j]).max() for i in trained for j in trained if j < i) > 1e-6
     if name == "lora":         # trained on the target string: case i's target rises under edit i
         assert (np.diag(together) > p_before).all()
     editor.reset()
