@@ -35,6 +35,7 @@ from kgedit.evaluate.measure import Measurer
 from kgedit.evaluate.parts import merge_parts, writing_part
 from kgedit.evaluate.results import (finish_results, finished_cases, fingerprint, model_identity, open_results,
                                      pre_edit_cases, write_measurement, writing_results)
+from kgedit.lm.sentences import RULE_VERSION
 from kgedit.progress import Progress
 
 CASE_TABLES = ("cases", "case_probes", "case_logical_probes", "cases_info")
@@ -82,7 +83,8 @@ def evaluate(config: EvalConfig, out: Path, *, measurer_factory: Callable[[Any, 
     # Paths are not part of the fingerprint: a moved world or checkpoint is still the same evaluation.
     determining = {"model": identity, "cases_info": cases_info,
                    "n_cases": n, "editor": config.editor, "editor_params": asdict(editor.params)
-                   if hasattr(editor.params, "__dataclass_fields__") else editor.params, "seed": config.seed}
+                   if hasattr(editor.params, "__dataclass_fields__") else editor.params, "seed": config.seed,
+                   "answers": RULE_VERSION}
     details = {"model_path": str(config.model), "world_db": str(world_db.resolve()), "device": config.device,
                "batch_size": config.batch_size, "trace": config.trace, "parallel_edits": config.parallel_edits,
                "versions": _versions()}

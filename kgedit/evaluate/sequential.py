@@ -124,8 +124,9 @@ def _retained(model, tok, requests: list, batch_size: int) -> float:
 def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | None = None,
                    model_loader: Callable[[], tuple[Any, Any]] | None = None) -> dict[str, Any]:
     """Apply the edits cumulatively and measure at every checkpoint; returns what sequential.json holds."""
-    from kgedit.editors import make_editor
+    from kgedit.editors import check_params, make_editor
     from kgedit.evaluate.run import edit_seed
+    from kgedit.lm.sentences import RULE_VERSION
     from kgedit.lm import probes as lm_probes
 
     config.check()
@@ -133,6 +134,8 @@ def run_sequential(config: SequentialConfig, out: Path, *, progress: Progress | 
     n_max = config.checkpoints[-1]
     requests = _requests(world_db, n_max)
     determining = {k: v for k, v in asdict(config).items() if k not in ("model", "world_db", "device", "batch_size")}
+    # the editor's defaults and the answer rule too: a new release's defaults are another run
+    determining |= {"editor_params": asdict(check_params(config.editor, config.editor_params)), "answers": RULE_VERSION}
     if model_loader is None:
         from kgedit.lm.model_folder import check_model_files, load_model_folder
 

@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from kgedit import db
 from kgedit.distributed import SINGLE, Ranks, together
 from kgedit.errors import KgeditError
+from kgedit.editors import check_params
 from kgedit.evaluate.results import fingerprint
+from kgedit.lm.sentences import RULE_VERSION
 from kgedit.experiment.config import (Experiment, cases_config, corpus_config, eval_config, trace_config,
                                       train_config, world_source)
 from kgedit.progress import Progress, within
@@ -60,9 +62,10 @@ def stage_keys(exp: Experiment) -> dict[str, str]:
     if "trace" in exp.sections:
         keys["trace"] = fingerprint([keys["cases"], keys["lm"], exp["trace"]])
     ev = exp["evaluate"]
-    for editor in ev["editors"]:
+    for editor in ev["editors"]:     # the editor's resolved parameters: new defaults rerun the stage
+        params = asdict(check_params(editor, ev["params"].get(editor, {})))
         keys[f"evaluate:{editor}"] = fingerprint([keys["cases"], keys["lm"], ev["cases"], ev["seed"], editor,
-                                                  ev["params"].get(editor, {})])
+                                                  params, RULE_VERSION])
     return keys
 
 

@@ -71,6 +71,26 @@ def test_run_builds_everything_then_skips_what_did_not_change(tmp_path):
     assert (out / "report" / "trace_average.png").stat().st_size > 0
 
 
+def test_new_editor_defaults_or_answer_rule_rerun_the_evaluation_not_the_rest(tmp_path, monkeypatch):
+    """An upgrade that changes an editor's defaults (or how answers are read) reruns that editor's
+    evaluation: its results would otherwise be the old defaults' under the new name."""
+    import dataclasses
+
+    from kgedit.editors.bayes import BayesEditor
+    from kgedit.experiment import runner
+
+    exp = parse(MICRO.format(out=tmp_path / "exp", n=10).replace("[evaluate.params.bayes]\nsteps = 2\n", ""),
+                "micro.toml")
+    before = runner.stage_keys(exp)
+    monkeypatch.setattr(BayesEditor, "Params", dataclasses.make_dataclass(
+        "NewDefaults", [("partner_weight", float, dataclasses.field(default=1.0))], bases=(BayesEditor.Params,),
+        frozen=True))
+    changed = runner.stage_keys(exp)
+    assert [k for k in before if before[k] != changed[k]] == ["evaluate:bayes"]
+    monkeypatch.setattr(runner, "RULE_VERSION", 99)
+    assert [k for k in before if before[k] != runner.stage_keys(exp)[k]] == ["evaluate:lora", "evaluate:bayes"]
+
+
 def test_built_in_experiments_parse():
     default = load_experiment(None)
     assert default["lm"]["preset"] == "tiny" and default["evaluate"]["editors"] == ["lora", "bayes"]
