@@ -24,6 +24,7 @@ import torch
 
 from kgedit.editors.base import COUNT, NON_NEGATIVE, POSITIVE, EditOutcome, Editor, EditRequest, Limit, Params, Route
 from kgedit.editors.parallel import RoutedLora, lora_a_init, lora_targets
+from kgedit.errors import KgeditError
 from kgedit.lm import families
 from kgedit.lm.scoring import encode_pairs, model_device, target_log_probs, teacher_forced_batch
 
@@ -40,9 +41,11 @@ class LoraParams(Params):
     lr: float = 1e-4
     weight_decay: float = 1e-4
     steps: int = 40
+    positions: str = "all"      # where the adapter acts: every position, or only the edited subject's tokens
 
     LIMITS: ClassVar[dict[str, Limit]] = {"rank": COUNT, "alpha": POSITIVE, "target_modules": Limit(),
-                                          "lr": POSITIVE, "weight_decay": NON_NEGATIVE, "steps": COUNT}
+                                          "lr": POSITIVE, "weight_decay": NON_NEGATIVE, "steps": COUNT,
+                                          "positions": Limit(choices=("all", "subject"))}
 
 
 def pair_batch(tok, pairs: list[tuple[str, str]], device) -> tuple[torch.Tensor, ...]:
@@ -65,6 +68,23 @@ def mean_nll(model, batch) -> tuple[torch.Tensor, torch.Tensor]:
     return nll.mean().float(), lp
 
 
+def subject_spellings(tok, requests: Sequence[EditRequest]) -> list[list[list[int]]]:
+    """Per request, the token ids its subject is written with: prompt-initial "{s}", mid-sentence " {s}"
+    and after an opening quote ('"{s}", the T/F forms) when that tokenises apart."""
+    from kgedit.lm.tokenizer import encode
+
+    if any(not r.subject for r in requests):
+        raise KgeditError("positions=subject needs each edit's subject name.",
+                          "kgedit evaluate passes it; build EditRequest(..., subject=name) yourself.")
+    out = []
+    for r in requests:
+        plain, spaced, quoted = encode(tok, [r.subject, " " + r.subject, '"' + r.subject])
+        if tok.decode(quoted[:1]) == '"':
+            quoted = quoted[1:]
+        out.append([list(s) for s in dict.fromkeys(map(tuple, (plain, spaced, quoted)))])
+    return out
+
+
 def _no_route(slots: Sequence[int]) -> None:
     return None
 
@@ -81,6 +101,7 @@ class LoraEditor(Editor):
         lora_targets(model, self.params.target_modules)   # unknown module names fail here, not at the first edit
         self._peft = None
         self._routed: RoutedLora | None = None
+        self._edited_requests: list[EditRequest] = []     # positions=subject: this adapter's requests so far
         self._requires_grad: dict[str, bool] = {}
 
     def objective(self, requests: list[EditRequest], seeds: list[int], route: Route) -> Objective:
@@ -117,14 +138,36 @@ class LoraEditor(Editor):
                 lora_a.copy_(a.to(lora_a.device, lora_a.dtype))
 
     def _edit(self, requests: list[EditRequest], *, seed: int, trace: bool) -> EditOutcome:
-        objective = self.objective(requests, [seed] * len(requests), _no_route)   # before the adapter
-        self._attach(seed)
-        params = [t for n, t in self._peft.named_parameters() if "lora_" in n]
+        if self.params.positions == "subject":   # peft adapts every position: one RoutedLora case instead
+            objective = self.objective(requests, [seed] * len(requests), self._one_case)
+            params = self._attach_at_subjects(requests, seed)
+        else:
+            objective = self.objective(requests, [seed] * len(requests), _no_route)   # before the adapter
+            self._attach(seed)
+            params = [t for n, t in self._peft.named_parameters() if "lora_" in n]
         traces = self._train(objective, params, lambda losses: losses.mean(), trace, shared=True)
+        if self._routed is not None:
+            self._routed.route(None)            # the measurements after the edit pass no slots
         # One edit: its trace and final loss are the means over its requests.
         mean_trace = [{"step": steps[0]["step"], **{k: sum(s[k] for s in steps) / len(steps) for k in ("loss", "p_target")}}
                       for steps in zip(*traces)]
         return EditOutcome(seconds=0.0, trace=mean_trace, final_loss=sum(self._last_loss) / len(self._last_loss))
+
+    def _attach_at_subjects(self, requests: list[EditRequest], seed: int) -> list:
+        """One adapter acting at the subjects' positions of every request edited since the last reset."""
+        p = self.params
+        self._edited_requests = [*self._edited_requests, *requests] if self._routed else list(requests)
+        spellings = [[s for per_request in subject_spellings(self.tok, self._edited_requests) for s in per_request]]
+        if self._routed is None:
+            self._freeze()
+            self._routed = RoutedLora(self.model, p.target_modules, p.rank, p.alpha, [seed], spellings)
+        else:
+            self._routed.set_subjects(spellings)
+        return self._routed.parameters()
+
+    def _one_case(self, slots: Sequence[int]) -> None:
+        if self._routed is not None:
+            self._routed.route([0] * len(slots))
 
     # --- one adapter per case, all cases at once (kgedit.editors.parallel) --------------------------
     def edit_cases(self, requests: Sequence[EditRequest], seeds: Sequence[int], *,
@@ -140,7 +183,8 @@ class LoraEditor(Editor):
         objective = self.objective(requests, seeds, self.route)
         p = self.params
         self._freeze()
-        self._routed = RoutedLora(self.model, p.target_modules, p.rank, p.alpha, seeds)
+        self._routed = RoutedLora(self.model, p.target_modules, p.rank, p.alpha, seeds,
+                                  subject_spellings(self.tok, requests) if p.positions == "subject" else None)
         self.edited = True
         traces = self._train(objective, self._routed.parameters(), lambda losses: losses.sum(), trace)
         seconds = (time.perf_counter() - start) / len(requests)      # the batch's time, shared evenly
@@ -220,6 +264,7 @@ class LoraEditor(Editor):
                 traces[i].append({"step": step, "loss": float(loss), "p_target": float(pt)})
 
     def _reset(self) -> None:
+        self._edited_requests = []
         if self._routed is not None:
             self._routed.remove()
             self._routed = None

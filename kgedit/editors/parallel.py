@@ -30,7 +30,7 @@ import torch
 from torch import nn
 
 from kgedit.errors import KgeditError
-from kgedit.lm.families import Shape, is_projection, per_row, projection_dims, shape
+from kgedit.lm.families import Shape, embedding, is_projection, per_row, projection_dims, shape
 
 
 def lora_targets(model: nn.Module, names: Sequence[str]) -> list[tuple[str, nn.Module]]:
@@ -58,8 +58,11 @@ class RoutedLora:
     """Per-case LoRA factors hooked onto a model's target modules; `remove()` detaches them."""
 
     def __init__(self, model: nn.Module, target_modules: Sequence[str], rank: int, alpha: float,
-                 seeds: Sequence[int]) -> None:
+                 seeds: Sequence[int], subjects: Sequence[Sequence[Sequence[int]]] | None = None) -> None:
+        """`subjects`: per case, the token-id spellings of its subject; given, a case's adapter acts only
+        at the positions of a row that spell its subject (SubjectPositions), elsewhere not at all."""
         self.targets = lora_targets(model, target_modules)
+        self._positions = SubjectPositions(model, subjects) if subjects is not None else None
         self.scaling = alpha / rank
         self.n_cases = len(seeds)
         # The factors and their products are float32 whatever the model's dtype (bf16 Adam steps of ~lr
@@ -77,8 +80,16 @@ class RoutedLora:
     def parameters(self) -> list[nn.Parameter]:
         return [t for pair in zip(self.a, self.b) for t in pair]
 
+    def set_subjects(self, subjects: Sequence[Sequence[Sequence[int]]]) -> None:
+        """Replace the cases' subject spellings (an edit that adds requests to a case's adapter)."""
+        self._positions.set_subjects(subjects)
+
     def route(self, slots) -> None:
-        """Row i of the next forward passes uses case slots[i]'s adapter."""
+        """Row i of the next forward passes uses case slots[i]'s adapter. With one case and subject
+        positions, unrouted passes (slots None) use it on every row."""
+        if slots is None:
+            self._slots = None
+            return
         slots = torch.as_tensor(slots, dtype=torch.long).to(self.a[0].device)
         if len(slots) and (int(slots.min()) < 0 or int(slots.max()) >= self.n_cases):
             raise IndexError(f"case slot out of range 0..{self.n_cases - 1}")
@@ -87,12 +98,16 @@ class RoutedLora:
     def _hook(self, j: int):
         def add_delta(module, args, out):
             slots = self._slots
+            if slots is None and self.n_cases == 1 and self._positions is not None:
+                slots = torch.zeros(self._positions.rows(), dtype=torch.long, device=self.a[0].device)
             if slots is None or (args[0].dim() == 3 and len(slots) != args[0].shape[0]):
                 raise RuntimeError("RoutedLora: route(slots) must name one case per row before a forward pass")
             x = per_row(args[0], len(slots))                              # [b, t, in]
             a, b = self.a[j][slots], self.b[j][slots]                     # [b, r, in], [b, out, r]
             # peft's order: lora_B(lora_A(x)) * scaling
             delta = torch.bmm(torch.bmm(x.float(), a.transpose(1, 2)), b.transpose(1, 2)) * self.scaling
+            if self._positions is not None:
+                delta = delta * self._positions.mask(slots)[..., None]
             return out + delta.to(out.dtype).view(out.shape)
         return add_delta
 
@@ -101,6 +116,65 @@ class RoutedLora:
             handle.remove()
         self._handles = []
         self._slots = None
+        if self._positions is not None:
+            self._positions.remove()
+
+
+class SubjectPositions:
+    """Which positions of the current forward pass spell each row's case's subject: a pre-hook on the
+    input embedding (every forward path reads the token ids through it) keeps the pass's ids, and mask(slots) marks, per row, every token of every occurrence
+    of one of its case's spellings (a prompt-initial "{s}" and a mid-sentence " {s}" tokenise apart).
+    A pass of single tokens (decoding with a KV cache) marks nothing: the subject's positions were
+    edited when the prompt was read, and their keys and values are in the cache."""
+
+    def __init__(self, model: nn.Module, subjects: Sequence[Sequence[Sequence[int]]]) -> None:
+        self.set_subjects(subjects)
+        self._ids: torch.Tensor | None = None
+        self._cached: tuple | None = None
+        self._handle = embedding(model).register_forward_pre_hook(self._keep_ids)
+
+    def set_subjects(self, subjects: Sequence[Sequence[Sequence[int]]]) -> None:
+        spellings = [[list(s) for s in case if len(s)] for case in subjects]
+        self.width = max((len(s) for case in spellings for s in case), default=1)
+        self.variants = max((len(case) for case in spellings), default=1)
+        # [cases, variants, width]: token ids, -1 past a spelling's end, a whole row of -2 for no spelling
+        table = torch.full((len(spellings), self.variants, self.width), -2, dtype=torch.long)
+        for c, case in enumerate(spellings):
+            for v, s in enumerate(case):
+                table[c, v, :] = -1
+                table[c, v, :len(s)] = torch.tensor(s)
+        self.table = table
+        self._cached = None
+
+    def _keep_ids(self, module, args):
+        self._ids = args[0]
+        self._cached = None
+
+    def rows(self) -> int:
+        return self._ids.shape[0]
+
+    def mask(self, slots: torch.Tensor) -> torch.Tensor:
+        """[b, t] float: 1 where row i spells case slots[i]'s subject (computed once per forward pass)."""
+        if self._cached is not None and self._cached[0] is slots:
+            return self._cached[1]
+        ids = self._ids
+        b, t = ids.shape
+        table = self.table.to(ids.device)[slots]                                  # [b, variants, width]
+        padded = torch.nn.functional.pad(ids, (0, self.width), value=-3)          # no spelling matches -3
+        windows = padded.unfold(1, self.width, 1)[:, :t]                          # [b, t, width]
+        want = table[:, :, None, :]                                               # [b, v, 1, width]
+        hit = ((windows[:, None] == want) | (want == -1)).all(-1) & (want[..., 0] != -2)   # [b, v, t] starts
+        lengths = (table >= 0).sum(-1)                                            # [b, v]
+        covered = torch.zeros(b, t, dtype=torch.bool, device=ids.device)
+        for k in range(min(self.width, t)):                                       # token k of a match
+            on = hit & (lengths[..., None] > k)
+            covered[:, k:] |= on[..., : t - k].any(1)
+        result = covered.float()
+        self._cached = (slots, result)
+        return result
+
+    def remove(self) -> None:
+        self._handle.remove()
 
 
 # Edit-parallel evaluation: B independent edits train and are measured in shared forward passes.

@@ -33,6 +33,24 @@ def pipeline(pipeline):
     return world, ckpt, requests
 
 
+@pytest.fixture(scope="module")
+def two_layers(pipeline, tmp_path_factory):
+    """A 2-layer micro model on the same world: with one layer nothing at the subject's positions can
+    reach the prediction at the prompt's end (attention reads the layer's input), so positions=subject
+    needs two."""
+    import dataclasses
+
+    from kgedit.lm.config import TrainConfig
+    from kgedit.lm.train import train
+    from tests.eval_world import MICRO
+
+    world, _, _ = pipeline
+    ckpt = tmp_path_factory.mktemp("two_layers") / "ckpt"
+    train(world, ckpt, TrainConfig(preset=dataclasses.replace(MICRO, num_layers=2), n_probe_facts=5,
+                                   n_probe_sentences=2))
+    return ckpt
+
+
 def _snapshot(model):
     return {k: v.detach().clone() for k, v in model.state_dict().items()}
 
@@ -55,10 +73,14 @@ def _each_case(editor, model, tok, n, pairs):
 
 # bayes with rank 2, the subject's own facts in its locality term and early stopping: the options
 # kgedit tune searches (stop_kl 2.1: some of these cases stop early, at different steps, others not)
+# positions=subject: one case alone is a RoutedLora of one case (peft adapts every position)
 @pytest.mark.parametrize("name, params", [("lora", {}), ("bayes", {"rank": "2", "subject_prompts": "2"}),
-                                          ("bayes", {"rank": "2", "stop_kl": "2.1"})])
-def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, name, params):
+                                          ("bayes", {"rank": "2", "stop_kl": "2.1"}),
+                                          ("lora", {"positions": "subject"}),
+                                          ("bayes", {"positions": "subject", "subject_prompts": "2"})])
+def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, two_layers, name, params):
     world, ckpt, requests = pipeline
+    ckpt = two_layers if "positions" in params else ckpt
     model, tok, _ = load_checkpoint(ckpt, "cpu")
     before, grads = _snapshot(model), {n: p.requires_grad for n, p in model.named_parameters()}
     requests = requests[:6]
@@ -93,6 +115,36 @@ def test_parallel_edits_equal_one_case_at_a_time_and_reset_exactly(pipeline, nam
     assert {n: p.requires_grad for n, p in model.named_parameters()} == grads
     assert not any(m._forward_hooks for m in model.modules())
     assert (np.exp(score(model, tok, pairs)) == p_before).all()
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_an_edit_at_the_subjects_positions_leaves_every_other_subjects_prompt_exactly(pipeline, two_layers, parallel):
+    world, _, requests = pipeline
+    model, tok, _ = load_checkpoint(two_layers, "cpu")
+    requests = requests[:4]
+    assert len({r.subject for r in requests}) == 4
+    own = [(r.prompt, r.continuation) for r in requests]
+    quoted = [(f'"{r.prompt}', f' {r.target}" is') for r in requests]          # the subject after a quote
+    p_own, p_quoted = np.exp(score(model, tok, own)), np.exp(score(model, tok, quoted))
+    editor = make_editor("lora", model, tok, {"lr": "1e-2", "steps": "12", "positions": "subject"})
+    seeds = [edit_seed(0, r.case_id) for r in requests]
+    if parallel:
+        editor.edit_cases(requests, seeds)
+        seen = _each_case(editor, model, tok, 4, own)
+        seen_quoted = _each_case(editor, model, tok, 4, quoted)
+    else:
+        seen, seen_quoted = [], []
+        for r, seed in zip(requests, seeds):
+            editor.edit([r], seed=seed)
+            seen.append(np.exp(score(model, tok, own)))
+            seen_quoted.append(np.exp(score(model, tok, quoted)))
+            editor.reset()
+    for i in range(4):
+        others = [j for j in range(4) if j != i]
+        assert (seen[i][others] == p_own[others]).all()                   # bit-identical: no delta there
+        assert (seen_quoted[i][others] == p_quoted[others]).all()
+        assert seen[i][i] > p_own[i] and seen_quoted[i][i] != p_quoted[i]  # and the subject's own rows move
+    editor.reset()
 
 
 def test_rows_must_be_routed_to_a_case(pipeline):
