@@ -147,6 +147,24 @@ def test_an_edit_at_the_subjects_positions_leaves_every_other_subjects_prompt_ex
     editor.reset()
 
 
+def test_edits_without_reset_at_the_subjects_positions_keep_every_edited_subject(pipeline, two_layers):
+    """--sequential applies edits one after another to one adapter: each new subject joins its positions."""
+    world, _, requests = pipeline
+    model, tok, _ = load_checkpoint(two_layers, "cpu")
+    requests = requests[:3]
+    own = [(r.prompt, r.continuation) for r in requests]
+    before = np.exp(score(model, tok, own))
+    editor = make_editor("lora", model, tok, {"lr": "1e-2", "steps": "12", "positions": "subject"})
+    editor.edit([requests[0]], seed=1)
+    first = np.exp(score(model, tok, own))
+    editor.edit([requests[1]], seed=2)
+    second = np.exp(score(model, tok, own))
+    assert first[0] > before[0] and (first[1:] == before[1:]).all()
+    assert second[1] != before[1] and second[0] != before[0] and second[2] == before[2]
+    editor.reset()
+    assert (np.exp(score(model, tok, own)) == before).all()
+
+
 def test_rows_must_be_routed_to_a_case(pipeline):
     world, ckpt, requests = pipeline
     model, tok, _ = load_checkpoint(ckpt, "cpu")
