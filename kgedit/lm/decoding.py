@@ -56,10 +56,11 @@ def greedy_decode(model, tok, prompts: Sequence[str], max_new_tokens: int, batch
     free=True decodes max_new_tokens or up to EOS (free text, e.g. for fluency). `on_batch` is called
     with each batch's prompt indices before its first forward pass (kgedit.lm.scoring)."""
     device = model_device(model)
-    stops = (stops or stop_tokens(tok)).to(device)
-    if free:
-        stops = Stops(torch.zeros_like(stops.final), torch.zeros_like(stops.dot))
+    if free:                                  # EOS alone ends free text: no vocabulary scan
+        vocab = tok.backend_tokenizer.get_vocab_size()
+        stops = Stops(torch.zeros(vocab, dtype=torch.bool), torch.zeros(vocab, dtype=torch.bool))
         stops.final[tok.eos_token_id] = True
+    stops = (stops or stop_tokens(tok)).to(device)
     inner = inner_stops(names)
     encoded = [[tok.bos_token_id, *ids] for ids in encode(tok, list(prompts))]
     outputs: list[str] = [""] * len(prompts)
