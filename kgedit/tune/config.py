@@ -10,8 +10,9 @@ from kgedit.settings import setting
 
 TUNABLE = ("bayes", "lora")      # editors with a search space (kgedit.tune.search)
 # Where the bayes editor's defaults come from (kgedit.editors.bayes.BayesParams; said in every experiment report).
-BAYES_TUNED = ("The bayes editor's defaults were chosen by kgedit tune on cases seed 1 (the first 100) and "
-               "reported on held-out cases of seeds 2 and 3 (300 each, no edited subject of seed 1's 100; README).")
+BAYES_TUNED = ("The bayes editor's defaults were chosen on cases seed 1 (the first 100: kgedit tune, then the "
+               "locality span and nearest neighbours compared on the same cases) and reported on held-out cases "
+               "of seeds 2 and 3 (300 each, no edited subject of seed 1's 100; README).")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ SPACES: dict[str, dict[str, tuple]] = {
         "tf_weight": ("float", 0.0, 2.0, False),
         "locality_weight": ("float", 0.1, 30.0, True),
         "locality_prompts": ("int", 4, 48, 4),
+        "locality_span": ("choice", ("next", "answer")),
+        "hard_prompts": ("int", 0, 32, 8),
         "subject_prompts": ("int", 0, 6, 2),
         "stop_kl": ("choice", (0.0, 0.02, 0.05, 0.1, 0.2)),
     },

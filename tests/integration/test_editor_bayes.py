@@ -94,6 +94,13 @@ def test_edit_moves_the_downstream_belief_toward_the_posterior_and_resets_exactl
     assert kl_to_posterior() == pytest.approx(kl_before, abs=0)
 
 
+def _locality_prompts(editor, tok, requests, seeds):
+    """Per request, the prompts of its locality rows (each ends where the first KL position is)."""
+    ids, _, at, _, owner = editor._locality_batch(requests, seeds, "cpu")
+    prompts = [tok.decode(row[1:int(at[i].nonzero()[0]) + 1]) for i, row in enumerate(ids.tolist())]
+    return [[p for p, o in zip(prompts, owner.tolist()) if o == i] for i in range(len(requests))]
+
+
 def test_subject_prompts_keep_the_subjects_other_answers_in_the_locality_term(pipeline):
     world, ckpt = pipeline
     model, tok, _ = load_checkpoint(ckpt, "cpu")
@@ -103,14 +110,77 @@ def test_subject_prompts_keep_the_subjects_other_answers_in_the_locality_term(pi
                                     "AND relation_id <> ?) FROM entities WHERE entity_id = ?",
                                [case["subject_id"], case["relation_id"], case["subject_id"]])[1][0]
     con.close()
-    editor = make_editor("bayes", model, tok, {"locality_prompts": "0", "subject_prompts": "2"})
+    editor = make_editor("bayes", model, tok, {"locality_prompts": "0", "hard_prompts": "0", "subject_prompts": "2"})
     editor.prepare(world, [_request(case)])
-    ids, mask, last, _, owner = editor._locality_batch([_request(case)], [0], "cpu")
-    prompts = [tok.decode(row[1:last[i] + 1]) for i, row in enumerate(ids.tolist())]
-    assert 0 < len(prompts) <= min(2, others) and owner.tolist() == [0] * len(prompts)
+    prompts = _locality_prompts(editor, tok, [_request(case)], [0])[0]
+    assert 0 < len(prompts) <= min(2, others)
     assert all(p.startswith(subject) and p != case["edit_prompt"] for p in prompts)
-    none = {"locality_prompts": "0", "subject_prompts": "0"}
+    none = {"locality_prompts": "0", "hard_prompts": "0", "subject_prompts": "0"}
     assert make_editor("bayes", model, tok, none)._locality_batch([_request(case)], [0], "cpu") is None
+
+
+
+
+def test_hard_prompts_are_the_other_subjects_facts_nearest_to_flipping_to_the_edit(pipeline):
+    world, ckpt = pipeline
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    cases = _cases(world, "linked")[0]      # an edit with a partner relation: 3 + 3 hard prompts
+    case = cases[0]
+    request = _request(case)
+    con = db.connect(world, read_only=True)
+    facts = db.fetch(con, "SELECT s.name || ' ' || r.label, o.name FROM corpus_facts f "
+                          "JOIN entities s ON s.entity_id = f.subject_id JOIN relations r USING (relation_id) "
+                          "JOIN entities o ON o.entity_id = f.object_id WHERE f.relation_id = ? AND f.subject_id <> ?",
+                     [case["relation_id"], case["subject_id"]])[1]
+    con.close()
+    # brute force: every other subject's fact of the edited relation, by log p(requested) - log p(own answer)
+    at_risk = [(prompt, own) for prompt, own in facts if own != request.target]
+    margin = (score(model, tok, [(p, " " + request.target) for p, _ in at_risk])
+              - score(model, tok, [(p, " " + own) for p, own in at_risk]))
+    editor = make_editor("bayes", model, tok, {"locality_prompts": "0", "subject_prompts": "0",
+                                               "hard_prompts": "6"})
+    editor.prepare(world, [_request(c) for c in cases[:3]])
+    relations = editor._targets[(case["subject_id"], case["relation_id"], case["requested_object_id"])].consequences
+    assert len(relations) == 2
+    nearest = {at_risk[j][0] for j in np.argsort(-margin)[:3]}
+    chosen = _locality_prompts(editor, tok, [request], [0])[0]
+    assert len(chosen) == 6 and len({p.rsplit(" ", 1)[-1] for p in chosen}) == 2   # both relations' prompts
+    assert nearest <= set(chosen) and case["edit_prompt"] not in chosen
+    # the same whatever is edited beside it, and for any seed (no sample is drawn)
+    beside = _locality_prompts(editor, tok, [_request(c) for c in cases[1:3]] + [request], [5, 6, 7])
+    assert beside[2] == chosen == _locality_prompts(editor, tok, [request], [9])[0]
+    # with a random sample too: the sample never repeats a hard prompt
+    both = make_editor("bayes", model, tok, {"locality_prompts": "8", "subject_prompts": "0", "hard_prompts": "6"})
+    both.prepare(world, [request])
+    mixed = _locality_prompts(both, tok, [request], [0])[0]
+    assert len(mixed) == len(set(mixed)) and set(chosen) <= set(mixed)
+
+
+def test_locality_span_answer_holds_every_token_of_the_neighbours_own_answer(pipeline):
+    world, ckpt = pipeline
+    model, tok, _ = load_checkpoint(ckpt, "cpu")
+    request = _request(_cases(world)[0][0])
+    params = {"locality_prompts": "6", "subject_prompts": "2"}
+    nxt = make_editor("bayes", model, tok, {**params, "locality_span": "next"})
+    ans = make_editor("bayes", model, tok, {**params, "locality_span": "answer"})
+    for editor in (nxt, ans):
+        editor.prepare(world, [request])
+    assert _locality_prompts(nxt, tok, [request], [3]) == _locality_prompts(ans, tok, [request], [3])
+    _, _, at_next, ref_next, _ = nxt._locality_batch([request], [3], "cpu")
+    ids, _, at, ref, _ = ans._locality_batch([request], [3], "cpu")
+    assert (at_next.sum(1) == 1).all() and (at.sum(1) >= 1).all() and at.sum() > len(at)   # some answers span tokens
+    # the first position is the prompt's end (the "next" span's), and the reference distributions
+    # along the answer give its teacher-forced log-probability under the unedited model
+    first = torch.stack([row.nonzero()[0, 0] for row in at])
+    assert torch.allclose(ref[at.cumsum(1)[at] == 1], ref_next, atol=1e-5)
+    answer_ids = ids[:, 1:][at[:, :-1]]
+    rows = torch.nonzero(at)[:, 0]
+    lp = torch.zeros(len(ids), dtype=torch.float64).index_add(0, rows, ref.gather(1, answer_ids[:, None])[:, 0].double())
+    prompts = [tok.decode(row[1:int(f) + 1]) for row, f in zip(ids.tolist(), first)]
+    answers = [tok.decode(row[int(f) + 1:int(f) + 1 + int(n)]) for row, f, n in zip(ids.tolist(), first, at.sum(1))]
+    assert np.allclose(lp.numpy(), score(model, tok, list(zip(prompts, answers))), atol=1e-4)
+    with pytest.raises(KgeditError, match="locality_span must be one of next, answer"):
+        make_editor("bayes", model, tok, {"locality_span": "all"})
 
 
 def test_bayes_editor_errors(pipeline, tmp_path):

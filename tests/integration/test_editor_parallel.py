@@ -73,8 +73,12 @@ def _each_case(editor, model, tok, n, pairs):
 
 # bayes with rank 2, the subject's own facts in its locality term and early stopping: the options
 # kgedit tune searches (stop_kl 2.1: some of these cases stop early, at different steps, others not)
-# positions=subject: one case alone is a RoutedLora of one case (peft adapts every position)
+# positions=subject: one case alone is a RoutedLora of one case (peft adapts every position);
+# hard_prompts: each case's nearest-to-flipping neighbours are chosen the same beside other cases;
+# locality_span=answer: several KL positions per locality row
 @pytest.mark.parametrize("name, params", [("lora", {}), ("bayes", {"rank": "2", "subject_prompts": "2"}),
+                                          ("bayes", {"hard_prompts": "6", "locality_prompts": "2",
+                                                     "locality_span": "answer", "subject_prompts": "1"}),
                                           ("bayes", {"rank": "2", "stop_kl": "2.1"}),
                                           ("lora", {"positions": "subject"}),
                                           ("bayes", {"positions": "subject", "subject_prompts": "2"})])
