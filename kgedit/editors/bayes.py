@@ -86,6 +86,13 @@ class EditTargets:
     t_a: float                         # p(o_req | s, r) after the edit
 
 
+def _logits_at(model, ids: torch.Tensor, mask: torch.Tensor, at: torch.Tensor) -> torch.Tensor:
+    """[positions, V] float32 logits at the positions `at` only (the output layer is most of a small
+    model's cost, and the locality rows are read at one to a few positions each)."""
+    hidden = model.get_decoder()(input_ids=ids, attention_mask=mask).last_hidden_state
+    return model.get_output_embeddings()(hidden[at]).float()
+
+
 def _key(r: EditRequest) -> tuple[str, str, str]:
     return (r.subject_id, r.relation_id, r.object_id)
 
@@ -209,8 +216,7 @@ class BayesEditor(LoraEditor):
             if local is not None:
                 ids, mask, at, ref, owner = local
                 route(owner.tolist())
-                logits = self.model(input_ids=ids, attention_mask=mask).logits
-                log_p = torch.log_softmax(logits[at].float(), dim=-1)           # [positions, V]
+                log_p = torch.log_softmax(_logits_at(self.model, ids, mask, at), dim=-1)   # [positions, V]
                 kl = torch.zeros(len(ids), dtype=torch.float64, device=device).index_add(
                     0, torch.nonzero(at)[:, 0], (ref.exp() * (ref - log_p)).sum(-1).double())   # [rows]
                 counts = torch.bincount(owner, minlength=len(requests)).clamp(min=1)
@@ -271,7 +277,7 @@ class BayesEditor(LoraEditor):
             at[torch.arange(len(seqs)), torch.tensor([len(s) - 1 for s in seqs])] = True
         ids, mask, at = ids.to(device), mask.to(device), at.to(device)
         with torch.no_grad():      # built before any adapter is attached: the unedited model
-            ref = torch.log_softmax(self.model(input_ids=ids, attention_mask=mask).logits[at].float(), dim=-1)
+            ref = torch.log_softmax(_logits_at(self.model, ids, mask, at), dim=-1)
         return ids, mask, at, ref, torch.tensor(owner, device=device)
 
     def _nearest_to_flipping(self, c: Consequence, r: EditRequest, others: list[int], n: int,
